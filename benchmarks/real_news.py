@@ -1,0 +1,71 @@
+"""Accuracy on real news nobody here wrote: ../shared/data/real-news/dev.jsonl.
+
+Prints per-label precision, recall and F1, macro/micro F1 and exact-set accuracy for a model and
+for the keyword baseline, side by side, from the same run.
+
+    python benchmarks/real_news.py [--model DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import tagger
+from common import command_line, read_jsonl, shared_file
+from tagger.evaluate import indicator, scores_table
+from tagger.keywords import keyword_labels
+
+
+def evaluate_on_dev(model: tagger.Tagger, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    texts = [row["text"] for row in rows]
+    gold = indicator([row["labels"] for row in rows], model.labels_)
+    return {
+        "model": scores_table(gold, indicator(model.predict(texts), model.labels_), model.labels_),
+        "keywords": scores_table(
+            gold, indicator(keyword_labels(texts, model.labels_), model.labels_), model.labels_
+        ),
+    }
+
+
+def print_side_by_side(results: dict[str, Any], labels: list[str]) -> None:
+    names = list(results)
+    header = f"{'':<24}{'support':>8}" + "".join(f"{n + ' P':>12}{'R':>7}{'F1':>7}" for n in names)
+    print(header)
+    for label in labels:
+        first = results[names[0]]["labels"][label]
+        cells = "".join(
+            f"{r['labels'][label]['precision']:>12.3f}{r['labels'][label]['recall']:>7.3f}"
+            f"{r['labels'][label]['f1']:>7.3f}"
+            for r in results.values()
+        )
+        print(f"{label:<24}{first['support']:>8}{cells}")
+    for average in ("micro", "macro"):
+        cells = "".join(
+            f"{r[average]['precision']:>12.3f}{r[average]['recall']:>7.3f}{r[average]['f1']:>7.3f}"
+            for r in results.values()
+        )
+        print(f"{average + ' avg':<24}{'':>8}{cells}")
+    print(
+        f"{'exact-set accuracy':<32}"
+        + "".join(f"{r['exact_match']:>26.3f}" for r in results.values())
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", help="model directory (default: the bundled model)")
+    args = parser.parse_args()
+    rows = read_jsonl(shared_file("real-news", "dev.jsonl"))
+    model = tagger.load(args.model)
+    results = evaluate_on_dev(model, rows)
+    print(f"# {command_line()}")
+    print(
+        f"# {len(rows)} labelled real-news paragraphs; model {args.model or 'bundled'}, "
+        f"trained on {model.manifest_['training_data']['n_paragraphs']} paragraphs"
+    )
+    print_side_by_side(results, model.labels_)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,235 @@
+"""The ``tagger`` command: parse arguments, call the library, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TextIO, TypeVar
+
+import typer
+
+from tagger._version import __version__
+from tagger.errors import TaggerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    help="Tag paragraphs of Chinese news pages with the epidemic-prevention measures they report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Format(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    table = "table"
+
+
+def _error(message: str) -> None:
+    typer.echo(f"Error: {message}", err=True)
+
+
+def handles_errors(command: F) -> F:
+    """Turn a user's mistake into one message on stderr and exit status 1, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except TaggerError as exc:
+            _error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _error("interrupted; nothing more was written")
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"tagger {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Tag paragraphs of Chinese news pages with the epidemic-prevention measures they report."""
+
+
+ModelOption = Annotated[
+    Path | None, typer.Option("--model", "-m", help="Model directory (default: the bundled model).")
+]
+
+
+@app.command()
+@handles_errors
+def tag(
+    paths: Annotated[
+        list[str], typer.Argument(help="Page files, directories of *.txt/*.md, or - for stdin.")
+    ],
+    model: ModelOption = None,
+    output_format: Annotated[
+        Format | None,
+        typer.Option(
+            "--format", "-f", help="Output format (default: table on a terminal, else jsonl)."
+        ),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
+    ] = None,
+    all_blocks: Annotated[
+        bool,
+        typer.Option("--all-blocks", help="Also emit headings, bylines and furniture, untagged."),
+    ] = False,
+) -> None:
+    """Tag every body paragraph and caption of the pages given.
+
+    Example: tagger tag data/pages/henan-rural-daily-party-building-page.txt --format jsonl
+    """
+    from tagger.inputs import Skipped, read_pages
+    from tagger.output import atomic_output, write_csv, write_jsonl
+    from tagger.store import load
+
+    tagger = load(model)
+    fmt = output_format or (
+        Format.table if output is None and sys.stdout.isatty() else Format.jsonl
+    )
+    skipped = 0
+    tagged_files = 0
+
+    def records() -> Iterator[Any]:
+        nonlocal skipped, tagged_files
+        for page in read_pages(paths):
+            if isinstance(page, Skipped):
+                skipped += 1
+                _error(str(page))
+                continue
+            tagged_files += 1
+            yield from tagger.tag_page(page, all_blocks=all_blocks)
+
+    def write(out: TextIO) -> None:
+        if fmt is Format.csv:
+            write_csv(records(), out, tagger.labels_)
+        elif fmt is Format.table:
+            _print_table(list(records()), out)
+        else:
+            write_jsonl(records(), out)
+
+    if output is None:
+        write(sys.stdout)
+    else:
+        with atomic_output(output) as out:
+            write(out)
+    if skipped:
+        _error(f"tagged {tagged_files} file{'s' * (tagged_files != 1)}, skipped {skipped}")
+        raise typer.Exit(1)
+
+
+def _print_table(records: list[Any], out: TextIO) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_lines=False, expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("labels", no_wrap=True, max_width=28)
+    table.add_column("text", ratio=1, no_wrap=True, overflow="ellipsis")
+    article = None
+    for r in records:
+        if (r.source, r.article) != article:
+            article = (r.source, r.article)
+            table.add_section()
+            table.add_row("", "", f"[bold]{r.article or r.source}[/bold]")
+        labels = "\n".join(f"{lb} {r.scores[lb]:.2f}" for lb in r.labels) or "-"
+        text = r.text if r.kind in ("body", "caption") else f"[dim]({r.kind}) {r.text}[/dim]"
+        table.add_row(str(r.index), labels, text)
+    Console(file=out).print(table)
+
+
+@app.command()
+@handles_errors
+def train(
+    data: Annotated[
+        Path, typer.Argument(help="Directory of labelled *.jsonl with schema.json.")
+    ] = Path("data/labels"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Model directory to write.")
+    ] = Path("models/default"),
+    cv: Annotated[
+        int, typer.Option("--cv", min=2, help="Folds for threshold tuning and metrics.")
+    ] = 5,
+) -> None:
+    """Train a model on labelled paragraphs and write it atomically.
+
+    Example: tagger train data/labels -o models/default
+    """
+    from tagger.training import train as train_model
+
+    typer.echo(f"training on {data} ...", err=True)
+    tagger = train_model(data, output, cv=cv)
+    _print_metrics(tagger.cv_metrics_, f"{cv}-fold cross-validated, at the tuned thresholds")
+    typer.echo(f"wrote {output}", err=True)
+
+
+def _print_metrics(metrics: dict[str, Any], title: str) -> None:
+    typer.echo(title)
+    typer.echo(f"{'label':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
+    for label, row in metrics["labels"].items():
+        typer.echo(
+            f"{label:<24}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}"
+            f"{row['support']:>9}"
+        )
+    for average in ("micro", "macro", "samples"):
+        row = metrics[average]
+        typer.echo(
+            f"{average + ' avg':<24}{row['precision']:>10.3f}{row['recall']:>10.3f}"
+            f"{row['f1']:>10.3f}"
+        )
+    typer.echo(f"exact-set accuracy {metrics['exact_match']:.3f} on {metrics['n']} paragraphs")
+
+
+@app.command()
+@handles_errors
+def info(
+    model: ModelOption = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the whole manifest as JSON.")
+    ] = False,
+) -> None:
+    """Show what a model is: labels, thresholds, versions, training data and metrics.
+
+    Example: tagger info --json
+    """
+    from tagger.store import bundled_model_dir, read_manifest
+
+    manifest = read_manifest(model)
+    if as_json:
+        typer.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"model        {model or bundled_model_dir()}")
+    typer.echo(f"created      {manifest.get('created')}")
+    typer.echo("versions     " + ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()))
+    data = manifest.get("training_data", {})
+    typer.echo(f"trained on   {data.get('n_paragraphs')} paragraphs, sha256 {data.get('sha256')}")
+    typer.echo(f"features     {manifest.get('n_features')}")
+    typer.echo("labels       id, name, threshold")
+    for entry in manifest["labels"]:
+        threshold = manifest["thresholds"][entry["id"]]
+        typer.echo(f"  {entry['id']:<24}{entry['name']:<8}{threshold:.3f}")
+    if manifest.get("cv_metrics"):
+        _print_metrics(manifest["cv_metrics"], "cross-validated metrics")
+
+
+def main() -> None:
+    app()

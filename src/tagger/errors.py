@@ -1,0 +1,33 @@
+"""Errors a user can cause, and the one place that maps them to exit codes."""
+
+from __future__ import annotations
+
+
+class TaggerError(Exception):
+    """A mistake the user can fix: the message says what was expected, found, and to do next."""
+
+    exit_code = 1
+
+
+class InputError(TaggerError):
+    """An input page or file could not be read as text."""
+
+
+class DataError(TaggerError):
+    """Labelled data is malformed; carries every problem found, each as ``file:line: message``."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = (
+            f"{count} problem{'s' if count != 1 else ''} in the labelled data; fix them and retry:"
+        )
+        super().__init__("\n".join([head, *self.problems]))
+
+
+class ModelError(TaggerError):
+    """A model directory is missing, malformed, tampered with or from an incompatible version."""
+
+
+class UsageError(TaggerError):
+    """A library function was called with arguments of the wrong type or value."""

@@ -1,0 +1,330 @@
+"""``Tagger``: a multi-label paragraph tagger; trains with scikit-learn, serves with numpy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tagger.errors import DataError, UsageError
+from tagger.evaluate import best_threshold, fold_ids, indicator, scores_table
+from tagger.features import FeatureSpec, analyze, identity, linear_scores, tfidf_rows
+from tagger.text import split_sentences
+
+if TYPE_CHECKING:
+    from tagger.labels import LabelSchema
+    from tagger.page import Page
+    from tagger.tagging import TaggedBlock
+
+_PARAMS = (
+    "word_ngram_range",
+    "char_ngram_range",
+    "min_df",
+    "sublinear_tf",
+    "C",
+    "class_weight",
+    "sentence_pooling",
+    "cv",
+    "random_state",
+)
+
+
+def check_texts(texts: object, name: str = "texts") -> list[str]:
+    """Accept a sequence of strings; refuse a lone string or anything else with a clear message."""
+    if isinstance(texts, str | bytes) or not isinstance(texts, Iterable):
+        raise UsageError(
+            f"{name}: expected a list of strings, found {type(texts).__name__}; "
+            "wrap a single paragraph in a list: tagger.predict([text])"
+        )
+    texts = list(texts)
+    for i, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise UsageError(f"{name}[{i}]: expected a string, found {type(text).__name__}")
+    return texts
+
+
+class Tagger:
+    """Tags paragraphs with zero, one or several labels.
+
+    One logistic regression per label on TF-IDF of jieba word n-grams and character n-grams;
+    per-label thresholds are tuned on out-of-fold scores to maximise that label's F1. With
+    ``sentence_pooling`` a paragraph scores as its highest-scoring sentence: a paragraph reports
+    a measure when any of its sentences does, and one sentence about testing inside a long
+    bulletin would otherwise be drowned by the rest of the paragraph. It follows
+    scikit-learn's estimator contract (``get_params``, ``set_params``, ``clone``) without
+    importing scikit-learn until ``fit``.
+
+    >>> tagger = Tagger(cv=2).fit(["村口设卡点值守", "小区开展核酸检测", "村口卡点查验健康码",
+    ...                            "居民排队核酸采样"], [["checkpoint_duty"],
+    ...                            ["nucleic_acid_testing"], ["checkpoint_duty"],
+    ...                            ["nucleic_acid_testing"]])
+    >>> tagger.labels_
+    ['checkpoint_duty', 'nucleic_acid_testing']
+    """
+
+    # Learned in fit (or read by tagger.load); absent until then, as scikit-learn expects.
+    labels_: list[str]
+    label_names_: dict[str, str]
+    vocabulary_: dict[str, int]
+    idf_: NDArray[np.float64]
+    coef_: NDArray[np.float64]
+    intercept_: NDArray[np.float64]
+    thresholds_: NDArray[np.float64]
+    cv_metrics_: dict[str, Any]
+    n_training_texts_: int
+    vectorizer_: Any
+    estimators_: list[Any]
+    manifest_: dict[str, Any]
+
+    def __init__(
+        self,
+        *,
+        word_ngram_range: tuple[int, int] | None = (1, 2),
+        char_ngram_range: tuple[int, int] | None = (1, 3),
+        min_df: int = 1,
+        sublinear_tf: bool = True,
+        C: float = 10.0,
+        class_weight: str | None = "balanced",
+        sentence_pooling: bool = True,
+        cv: int = 5,
+        random_state: int = 0,
+    ) -> None:
+        self.word_ngram_range = word_ngram_range
+        self.char_ngram_range = char_ngram_range
+        self.min_df = min_df
+        self.sublinear_tf = sublinear_tf
+        self.C = C
+        self.class_weight = class_weight
+        self.sentence_pooling = sentence_pooling
+        self.cv = cv
+        self.random_state = random_state
+
+    # -- the scikit-learn estimator contract ------------------------------------------------
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _PARAMS}
+
+    def set_params(self, **params: Any) -> Tagger:
+        for name, value in params.items():
+            if name not in _PARAMS:
+                raise UsageError(
+                    f"unknown parameter {name!r}; expected one of {', '.join(_PARAMS)}"
+                )
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        defaults = Tagger().get_params()
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items() if v != defaults[k]]
+        return f"Tagger({', '.join(changed)})"
+
+    @property
+    def feature_spec(self) -> FeatureSpec:
+        return FeatureSpec(
+            tuple(self.word_ngram_range) if self.word_ngram_range else None,  # type: ignore[arg-type]
+            tuple(self.char_ngram_range) if self.char_ngram_range else None,  # type: ignore[arg-type]
+        )
+
+    # -- training ---------------------------------------------------------------------------
+
+    def fit(
+        self,
+        texts: Sequence[str],
+        label_lists: Sequence[Sequence[str]],
+        *,
+        labels: Sequence[str] | LabelSchema | None = None,
+    ) -> Tagger:
+        """Learn ``labels_``, the TF-IDF vocabulary, one classifier per label and thresholds.
+
+        ``labels`` fixes the label order (a schema or a list of ids); by default it is the sorted
+        set of labels found in ``label_lists``. Every label needs at least ``cv`` positive and
+        ``cv`` negative paragraphs, because its threshold is tuned by ``cv``-fold cross-validation.
+        """
+        texts = check_texts(texts)
+        label_lists = self._check_label_lists(label_lists, len(texts))
+        label_ids, names = self._resolve_labels(labels, label_lists)
+        gold = indicator(label_lists, label_ids)
+        self._check_counts(gold, label_ids)
+
+        documents = [analyze(text, self.feature_spec) for text in texts]
+        folds = fold_ids(gold, self.cv, self.random_state)
+        out_of_fold = np.zeros(gold.shape)
+        for fold in range(self.cv):
+            test = folds == fold
+            part = self._fit_arrays(
+                [d for d, t in zip(documents, test, strict=True) if not t], gold[~test]
+            )
+            held_out = [text for text, t in zip(texts, test, strict=True) if t]
+            out_of_fold[test] = self._pooled_scores(part, held_out)
+        fitted = self._fit_arrays(documents, gold)
+
+        self.labels_ = list(label_ids)
+        self.label_names_ = names
+        self.vocabulary_ = fitted.vocabulary_
+        self.idf_ = fitted.idf_
+        self.coef_ = fitted.coef_
+        self.intercept_ = fitted.intercept_
+        self.vectorizer_ = fitted.vectorizer_
+        self.estimators_ = fitted.estimators_
+        probabilities = _sigmoid(out_of_fold)
+        self.thresholds_ = np.array(
+            [best_threshold(gold[:, j], probabilities[:, j]) for j in range(len(label_ids))]
+        )
+        self.cv_metrics_ = scores_table(gold, probabilities >= self.thresholds_, self.labels_)
+        self.n_training_texts_ = len(texts)
+        return self
+
+    def _fit_arrays(self, documents: list[list[str]], gold: NDArray[np.bool_]) -> _Arrays:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from threadpoolctl import threadpool_limits
+
+        vectorizer = TfidfVectorizer(
+            analyzer=identity, lowercase=False, min_df=self.min_df, sublinear_tf=self.sublinear_tf
+        )
+        # One BLAS thread: liblinear gains nothing from more, and two threads here were slower.
+        with threadpool_limits(limits=1):
+            matrix = vectorizer.fit_transform(documents)
+            estimators = [
+                LogisticRegression(
+                    C=self.C,
+                    class_weight=self.class_weight,
+                    solver="liblinear",
+                    random_state=self.random_state,
+                ).fit(matrix, gold[:, j])
+                for j in range(gold.shape[1])
+            ]
+        if hasattr(vectorizer, "stop_words_"):
+            del vectorizer.stop_words_  # terms cut by min_df: large, and never needed again
+        arrays = _Arrays()
+        arrays.vocabulary_ = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
+        arrays.idf_ = vectorizer.idf_.astype(np.float64)
+        arrays.coef_ = np.vstack([e.coef_[0] for e in estimators]).astype(np.float64)
+        arrays.intercept_ = np.array([e.intercept_[0] for e in estimators], dtype=np.float64)
+        arrays.sublinear_tf = self.sublinear_tf
+        arrays.vectorizer_, arrays.estimators_ = vectorizer, estimators
+        return arrays
+
+    @staticmethod
+    def _check_label_lists(label_lists: object, n_texts: int) -> list[list[str]]:
+        if isinstance(label_lists, str | bytes) or not isinstance(label_lists, Iterable):
+            raise UsageError("label_lists: expected one list of label ids per text")
+        checked = []
+        for i, item in enumerate(label_lists):
+            if isinstance(item, str) or not isinstance(item, Iterable):
+                raise UsageError(f"label_lists[{i}]: expected a list of label ids, found {item!r}")
+            item = list(item)
+            if not all(isinstance(label, str) for label in item):
+                raise UsageError(f"label_lists[{i}]: label ids must be strings, found {item!r}")
+            checked.append(item)
+        if len(checked) != n_texts:
+            raise UsageError(
+                f"expected one label list per text: {n_texts} texts, {len(checked)} label lists"
+            )
+        return checked
+
+    @staticmethod
+    def _resolve_labels(
+        labels: Sequence[str] | LabelSchema | None, label_lists: list[list[str]]
+    ) -> tuple[list[str], dict[str, str]]:
+        seen = sorted({label for item in label_lists for label in item})
+        if labels is None:
+            return seen, {}
+        ids = list(getattr(labels, "ids", labels))
+        names = {lb.id: lb.name for lb in getattr(labels, "labels", ())}
+        unknown = sorted(set(seen) - set(ids))
+        if unknown:
+            raise DataError([f"labels {unknown} are not in the label set {ids}"])
+        return ids, names
+
+    def _check_counts(self, gold: NDArray[np.bool_], label_ids: list[str]) -> None:
+        if not isinstance(self.cv, int) or self.cv < 2:
+            raise UsageError(
+                f"cv: expected a whole number of folds of at least 2, found {self.cv!r}"
+            )
+        problems = []
+        for j, label in enumerate(label_ids):
+            positives = int(gold[:, j].sum())
+            negatives = len(gold) - positives
+            if min(positives, negatives) < self.cv:
+                problems.append(
+                    f"label {label!r} has {positives} positive and {negatives} negative "
+                    f"paragraphs; tuning its threshold by {self.cv}-fold cross-validation needs "
+                    f"at least {self.cv} of each: label more paragraphs or lower cv"
+                )
+        if problems:
+            raise DataError(problems)
+
+    # -- tagging (numpy only) ---------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "coef_"):
+            raise UsageError("this Tagger is not trained yet: call fit() or use tagger.load()")
+
+    def decision_function(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Raw linear scores, shape (len(texts), len(labels_))."""
+        self._check_fitted()
+        return self._pooled_scores(_as_arrays(self), check_texts(texts))
+
+    def _pooled_scores(self, arrays: _Arrays, texts: list[str]) -> NDArray[np.float64]:
+        if not self.sentence_pooling:
+            return arrays._scores([analyze(text, self.feature_spec) for text in texts])
+        documents: list[list[str]] = []
+        starts = np.zeros(len(texts), dtype=np.int64)
+        for i, text in enumerate(texts):
+            starts[i] = len(documents)
+            documents.extend(analyze(s, self.feature_spec) for s in split_sentences(text))
+        if not texts:
+            return np.zeros((0, len(arrays.intercept_)))
+        return np.maximum.reduceat(arrays._scores(documents), starts, axis=0)
+
+    def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
+        """Probabilities, shape (len(texts), len(labels_)); columns follow ``labels_``."""
+        return _sigmoid(self.decision_function(texts))
+
+    def predict(self, texts: Sequence[str]) -> list[list[str]]:
+        """One list of label ids per text (often empty), using the tuned thresholds."""
+        decided = self.predict_proba(texts) >= self.thresholds_
+        return [[lb for lb, on in zip(self.labels_, row, strict=True) if on] for row in decided]
+
+    def tag_page(self, page: Page | str, *, all_blocks: bool = False) -> list[TaggedBlock]:
+        """Tag every body paragraph and caption of a page (a ``Page`` or its text)."""
+        from tagger.tagging import tag_page
+
+        return tag_page(self, page, all_blocks=all_blocks)
+
+    def save(self, directory: str, **metadata: Any) -> None:
+        """Write a model directory atomically (see ``tagger.store.save``)."""
+        from tagger.store import save
+
+        save(self, directory, **metadata)
+
+
+class _Arrays:
+    """The plain arrays a trained linear TF-IDF model reduces to."""
+
+    vocabulary_: dict[str, int]
+    idf_: NDArray[np.float64]
+    coef_: NDArray[np.float64]
+    intercept_: NDArray[np.float64]
+    sublinear_tf: bool
+    vectorizer_: Any
+    estimators_: list[Any]
+
+    def _scores(self, documents: Iterable[Sequence[str]]) -> NDArray[np.float64]:
+        rows = tfidf_rows(documents, self.vocabulary_, self.idf_, sublinear_tf=self.sublinear_tf)
+        return linear_scores(rows, np.ascontiguousarray(self.coef_.T), self.intercept_)
+
+
+def _as_arrays(tagger: Tagger) -> _Arrays:
+    arrays = _Arrays()
+    arrays.vocabulary_, arrays.idf_ = tagger.vocabulary_, tagger.idf_
+    arrays.coef_, arrays.intercept_ = tagger.coef_, tagger.intercept_
+    arrays.sublinear_tf = tagger.sublinear_tf
+    return arrays
+
+
+def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(0.5 * (1.0 + np.tanh(0.5 * x)), dtype=np.float64)

@@ -1,0 +1,68 @@
+"""Writing tagged records: JSONL and CSV to any text stream, and files replaced atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from tagger.tagging import TaggedBlock
+
+FORMATS = ("jsonl", "csv", "table")
+CSV_COLUMNS = ("source", "article", "index", "kind", "start", "end", "labels")
+
+
+def write_jsonl(records: Iterable[TaggedBlock], out: TextIO) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+        count += 1
+    return count
+
+
+def write_csv(records: Iterable[TaggedBlock], out: TextIO, labels: Sequence[str]) -> int:
+    """One row per block: location, labels joined by ';', one score column per label, text."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*CSV_COLUMNS, *(f"score_{lb}" for lb in labels), "text"])
+    count = 0
+    for r in records:
+        scores = [r.scores.get(lb, "") for lb in labels]
+        writer.writerow(
+            [
+                r.source,
+                r.article,
+                r.index,
+                r.kind,
+                r.start,
+                r.end,
+                ";".join(r.labels),
+                *scores,
+                r.text,
+            ]
+        )
+        count += 1
+    return count
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike[str]) -> Iterator[TextIO]:
+    """Open ``path`` for writing so that readers see the old file or the whole new one."""
+    target = Path(path)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
