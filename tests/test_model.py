@@ -65,13 +65,61 @@ def test_predictions_follow_scores_and_thresholds(trained: Tagger) -> None:
     assert "nucleic_acid_testing" in expected[1]
 
 
-def test_numpy_scores_equal_scikit_learns(trained: Tagger, tiny_texts: list[str]) -> None:
-    texts = [*tiny_texts, "卡口志愿者送菜上门", "", "ABC 123"]
-    matrix = trained.vectorizer_.transform([analyze(t, trained.feature_spec) for t in texts])
-    expected = np.column_stack([e.decision_function(matrix) for e in trained.estimators_])
-    np.testing.assert_allclose(trained.decision_function(texts), expected, rtol=0, atol=1e-9)
-    sklearn_proba = np.column_stack([e.predict_proba(matrix)[:, 1] for e in trained.estimators_])
-    np.testing.assert_allclose(trained.predict_proba(texts), sklearn_proba, rtol=0, atol=1e-9)
+MIXED = [
+    "卡口志愿者送菜上门。居民排队做核酸检测！物业公司组织消杀",
+    "",
+    "ABC 123，COVID-19疫情。",
+    "😀 emoji 与 控制字符\x07 和 NUL\x00 字符",
+    "𠀀𠀁 rare characters outside the BMP 卡点",
+    "２０２２年全员核酸检测第３轮",
+]
+
+
+def sklearn_scores(model: Tagger, texts: list[str]) -> np.ndarray:
+    matrix = model.vectorizer_.transform([analyze(t, model.feature_spec) for t in texts])
+    return np.column_stack([e.decision_function(matrix) for e in model.estimators_])
+
+
+def test_numpy_rows_equal_scikit_learns(trained: Tagger, tiny_texts: list[str]) -> None:
+    texts = [*tiny_texts, *MIXED]
+    indptr, indices, data = trained._linear().rows(texts)
+    ours = np.zeros((len(texts), len(trained.vocabulary_)))
+    for i in range(len(texts)):
+        ours[i, indices[indptr[i] : indptr[i + 1]]] = data[indptr[i] : indptr[i + 1]]
+    expected = trained.vectorizer_.transform([analyze(t, trained.feature_spec) for t in texts])
+    np.testing.assert_allclose(ours, expected.toarray(), rtol=0, atol=1e-12)
+
+
+def test_a_paragraph_scores_as_its_best_sentence(trained: Tagger) -> None:
+    from tagger.text import split_sentences
+
+    for text in MIXED:
+        best = sklearn_scores(trained, split_sentences(text)).max(axis=0)
+        np.testing.assert_allclose(trained.decision_function([text])[0], best, rtol=0, atol=1e-9)
+    proba = trained.predict_proba(MIXED)
+    np.testing.assert_allclose(
+        proba, 1 / (1 + np.exp(-trained.decision_function(MIXED))), rtol=0, atol=1e-12
+    )
+
+
+def test_without_pooling_scores_equal_scikit_learns(
+    tiny_texts: list[str], tiny_labels: list[list[str]]
+) -> None:
+    model = Tagger(cv=2, sentence_pooling=False).fit(tiny_texts, tiny_labels)
+    np.testing.assert_allclose(
+        model.decision_function(MIXED), sklearn_scores(model, MIXED), rtol=0, atol=1e-9
+    )
+
+
+def test_features_beyond_the_compiled_range_still_match(
+    tiny_texts: list[str], tiny_labels: list[list[str]]
+) -> None:
+    model = Tagger(
+        cv=2, char_ngram_range=(2, 5), word_ngram_range=(1, 3), sentence_pooling=False
+    ).fit(tiny_texts, tiny_labels)
+    np.testing.assert_allclose(
+        model.decision_function(MIXED), sklearn_scores(model, MIXED), rtol=0, atol=1e-9
+    )
 
 
 def test_empty_input_gives_empty_output(trained: Tagger) -> None:

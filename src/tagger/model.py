@@ -10,8 +10,8 @@ from numpy.typing import NDArray
 
 from tagger.errors import DataError, UsageError
 from tagger.evaluate import best_threshold, fold_ids, indicator, scores_table
-from tagger.features import FeatureSpec, analyze, identity, linear_scores, tfidf_rows
-from tagger.text import split_sentences
+from tagger.features import FeatureSpec, analyze, identity
+from tagger.serving import LinearModel
 
 if TYPE_CHECKING:
     from tagger.labels import LabelSchema
@@ -153,21 +153,17 @@ class Tagger:
         out_of_fold = np.zeros(gold.shape)
         for fold in range(self.cv):
             test = folds == fold
-            part = self._fit_arrays(
+            part, _, _ = self._fit_linear(
                 [d for d, t in zip(documents, test, strict=True) if not t], gold[~test]
             )
             held_out = [text for text, t in zip(texts, test, strict=True) if t]
-            out_of_fold[test] = self._pooled_scores(part, held_out)
-        fitted = self._fit_arrays(documents, gold)
+            out_of_fold[test] = part.scores(held_out)
+        fitted, self.vectorizer_, self.estimators_ = self._fit_linear(documents, gold)
 
         self.labels_ = list(label_ids)
         self.label_names_ = names
-        self.vocabulary_ = fitted.vocabulary_
-        self.idf_ = fitted.idf_
-        self.coef_ = fitted.coef_
-        self.intercept_ = fitted.intercept_
-        self.vectorizer_ = fitted.vectorizer_
-        self.estimators_ = fitted.estimators_
+        self.vocabulary_, self.idf_ = fitted.vocabulary, fitted.idf
+        self.coef_, self.intercept_ = fitted.coef, fitted.intercept
         probabilities = _sigmoid(out_of_fold)
         self.thresholds_ = np.array(
             [best_threshold(gold[:, j], probabilities[:, j]) for j in range(len(label_ids))]
@@ -176,7 +172,9 @@ class Tagger:
         self.n_training_texts_ = len(texts)
         return self
 
-    def _fit_arrays(self, documents: list[list[str]], gold: NDArray[np.bool_]) -> _Arrays:
+    def _fit_linear(
+        self, documents: list[list[str]], gold: NDArray[np.bool_]
+    ) -> tuple[LinearModel, Any, list[Any]]:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
@@ -198,14 +196,16 @@ class Tagger:
             ]
         if hasattr(vectorizer, "stop_words_"):
             del vectorizer.stop_words_  # terms cut by min_df: large, and never needed again
-        arrays = _Arrays()
-        arrays.vocabulary_ = {str(k): int(v) for k, v in vectorizer.vocabulary_.items()}
-        arrays.idf_ = vectorizer.idf_.astype(np.float64)
-        arrays.coef_ = np.vstack([e.coef_[0] for e in estimators]).astype(np.float64)
-        arrays.intercept_ = np.array([e.intercept_[0] for e in estimators], dtype=np.float64)
-        arrays.sublinear_tf = self.sublinear_tf
-        arrays.vectorizer_, arrays.estimators_ = vectorizer, estimators
-        return arrays
+        linear = LinearModel(
+            vocabulary={str(k): int(v) for k, v in vectorizer.vocabulary_.items()},
+            idf=vectorizer.idf_.astype(np.float64),
+            coef=np.vstack([e.coef_[0] for e in estimators]).astype(np.float64),
+            intercept=np.array([e.intercept_[0] for e in estimators], dtype=np.float64),
+            spec=self.feature_spec,
+            sublinear_tf=self.sublinear_tf,
+            sentence_pooling=self.sentence_pooling,
+        )
+        return linear, vectorizer, estimators
 
     @staticmethod
     def _check_label_lists(label_lists: object, n_texts: int) -> list[list[str]]:
@@ -266,19 +266,28 @@ class Tagger:
     def decision_function(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Raw linear scores, shape (len(texts), len(labels_))."""
         self._check_fitted()
-        return self._pooled_scores(_as_arrays(self), check_texts(texts))
+        return self._linear().scores(check_texts(texts))
 
-    def _pooled_scores(self, arrays: _Arrays, texts: list[str]) -> NDArray[np.float64]:
-        if not self.sentence_pooling:
-            return arrays._scores([analyze(text, self.feature_spec) for text in texts])
-        documents: list[list[str]] = []
-        starts = np.zeros(len(texts), dtype=np.int64)
-        for i, text in enumerate(texts):
-            starts[i] = len(documents)
-            documents.extend(analyze(s, self.feature_spec) for s in split_sentences(text))
-        if not texts:
-            return np.zeros((0, len(arrays.intercept_)))
-        return np.maximum.reduceat(arrays._scores(documents), starts, axis=0)
+    def _linear(self) -> LinearModel:
+        """The serving arrays, built once from the learned attributes and kept."""
+        linear: LinearModel | None = self.__dict__.get("_linear_model")
+        if linear is None or linear.coef is not self.coef_:
+            linear = LinearModel(
+                self.vocabulary_,
+                self.idf_,
+                self.coef_,
+                self.intercept_,
+                self.feature_spec,
+                self.sublinear_tf,
+                self.sentence_pooling,
+            )
+            self.__dict__["_linear_model"] = linear
+        return linear
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_linear_model", None)  # a cache, rebuilt on demand; not worth pickling
+        return state
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Probabilities, shape (len(texts), len(labels_)); columns follow ``labels_``."""
@@ -300,30 +309,6 @@ class Tagger:
         from tagger.store import save
 
         save(self, directory, **metadata)
-
-
-class _Arrays:
-    """The plain arrays a trained linear TF-IDF model reduces to."""
-
-    vocabulary_: dict[str, int]
-    idf_: NDArray[np.float64]
-    coef_: NDArray[np.float64]
-    intercept_: NDArray[np.float64]
-    sublinear_tf: bool
-    vectorizer_: Any
-    estimators_: list[Any]
-
-    def _scores(self, documents: Iterable[Sequence[str]]) -> NDArray[np.float64]:
-        rows = tfidf_rows(documents, self.vocabulary_, self.idf_, sublinear_tf=self.sublinear_tf)
-        return linear_scores(rows, np.ascontiguousarray(self.coef_.T), self.intercept_)
-
-
-def _as_arrays(tagger: Tagger) -> _Arrays:
-    arrays = _Arrays()
-    arrays.vocabulary_, arrays.idf_ = tagger.vocabulary_, tagger.idf_
-    arrays.coef_, arrays.intercept_ = tagger.coef_, tagger.intercept_
-    arrays.sublinear_tf = tagger.sublinear_tf
-    return arrays
 
 
 def _sigmoid(x: NDArray[np.float64]) -> NDArray[np.float64]:

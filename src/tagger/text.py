@@ -1,25 +1,34 @@
-"""Text normalisation and the tokenizer.
+"""Text normalisation, sentence splitting and the tokenizer.
 
 ``tokenize`` is a module-level function at a stable import path: saved models name it, so
 renaming or moving it is a model-format change.
+
+Segmentation: jieba's algorithm and dictionary are the reference. The engine that runs them is
+rjieba (jieba-rs: the same algorithm and dictionary, about 17 times faster to segment and to
+start); ``TAGGER_SEGMENTER=jieba`` switches to the Python original, and a test checks on real
+news that both give the same tokens. Only runs of Chinese characters reach the engine: letters
+and numbers are split by one rule here, because that is where the two implementations differ.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
+from collections.abc import Callable
 from importlib import resources
-from typing import Any
 
 _WHITESPACE = re.compile(r"\s+")
-_HAS_WORD = re.compile(r"\w")
-_NUMBER = re.compile(r"^[0-9][0-9.,%]*$")
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_HAN_RUN = re.compile(f"([{_HAN}]+)")
+_OTHER_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*%?|[^\W\d_]+")
 NUMBER_TOKEN = "<num>"
+ENGINES = ("rjieba", "jieba")
 
-_segmenter: Any = None
-_segmenter_lock = threading.Lock()
+_cut: Callable[[str], list[str]] | None = None
+_engine_lock = threading.Lock()
 
 
 def normalize(text: str) -> str:
@@ -27,31 +36,47 @@ def normalize(text: str) -> str:
     return _WHITESPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
 
 
-def _load_segmenter() -> Any:
-    """Build jieba's tokenizer once per process, with the domain dictionary, without chatter."""
-    global _segmenter
-    if _segmenter is None:
-        with _segmenter_lock:
-            if _segmenter is None:
-                import jieba
-
-                # jieba reports dictionary loading on stderr at DEBUG level; users asked for
-                # labels, not for jieba's progress.
-                jieba.setLogLevel(logging.WARNING)
-                segmenter = jieba.Tokenizer()
-                userdict = resources.files("tagger") / "resources" / "userdict.txt"
-                # jieba leaves a file it opened itself unclosed; hand it an open one instead.
-                with userdict.open("rb") as handle:
-                    segmenter.load_userdict(handle)
-                _segmenter = segmenter
-    return _segmenter
+def _user_words() -> list[tuple[str, int, str]]:
+    userdict = resources.files("tagger") / "resources" / "userdict.txt"
+    entries = []
+    for line in userdict.read_text("utf-8").splitlines():
+        if line.strip():
+            word, freq, tag = line.split()
+            entries.append((word, int(freq), tag))
+    return entries
 
 
-def segment(normalized: str) -> list[str]:
-    """Split already-normalised text into jieba words (punctuation and spaces included)."""
-    if not normalized:
-        return []
-    return list(_load_segmenter().cut(normalized))
+def _build_engine(name: str) -> Callable[[str], list[str]]:
+    if name == "rjieba":
+        import rjieba
+
+        engine = rjieba.Jieba()
+        for word, freq, tag in _user_words():
+            engine.add_word(word, freq, tag)
+        return engine.cut
+    import jieba
+
+    # jieba reports dictionary loading on stderr at DEBUG level; users asked for labels.
+    jieba.setLogLevel(logging.WARNING)
+    reference = jieba.Tokenizer()
+    for word, freq, tag in _user_words():
+        reference.add_word(word, freq, tag)
+    return lambda text: list(reference.cut(text))
+
+
+def engine_name() -> str:
+    name = os.environ.get("TAGGER_SEGMENTER", "rjieba")
+    return name if name in ENGINES else "rjieba"
+
+
+def _segmenter() -> Callable[[str], list[str]]:
+    """Build the segmenter once per process, lazily, safe to call from several threads."""
+    global _cut
+    if _cut is None:
+        with _engine_lock:
+            if _cut is None:
+                _cut = _build_engine(engine_name())
+    return _cut
 
 
 def tokenize(text: str) -> list[str]:
@@ -63,12 +88,20 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("志愿者在卡口值守，查验行程码")
     ['志愿者', '在', '卡口', '值守', '查验', '行程码']
     """
-    tokens = []
-    for word in segment(normalize(text)):
-        if _NUMBER.match(word):
-            tokens.append(NUMBER_TOKEN)
-        elif _HAS_WORD.search(word):
-            tokens.append(word)
+    return normalized_tokens(normalize(text))
+
+
+def normalized_tokens(normalized: str) -> list[str]:
+    """``tokenize`` for text that ``normalize`` has already been applied to."""
+    cut = _segmenter()
+    tokens: list[str] = []
+    for i, chunk in enumerate(_HAN_RUN.split(normalized)):
+        if i % 2:  # odd chunks are the runs of Chinese characters captured by the split
+            tokens.extend(cut(chunk))
+        elif chunk:
+            tokens.extend(
+                NUMBER_TOKEN if word[0].isdigit() else word for word in _OTHER_TOKEN.findall(chunk)
+            )
     return tokens
 
 
