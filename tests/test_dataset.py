@@ -103,3 +103,12 @@ def test_adding_a_label_is_a_data_change(tiny_data_dir: Path) -> None:
     )
     dataset = load_dataset([tiny_data_dir])
     assert "disinfection" in dataset.schema.ids
+
+
+def test_the_project_data_has_enough_of_everything() -> None:
+    dataset = load_dataset([Path(__file__).resolve().parents[1] / "data" / "labels"])
+    written = [e for e in dataset.examples if e.source.startswith("written:")]
+    assert len(written) >= 800
+    for label in dataset.schema.ids:
+        assert sum(label in e.labels for e in dataset.examples) >= 120, label
+    assert sum(not e.labels for e in dataset.examples) >= 300

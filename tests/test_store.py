@@ -111,3 +111,14 @@ def test_bundled_model_loads_by_default() -> None:
         "property_management",
     ]
     assert model.predict(["志愿者在卡口值守，查验行程码"])[0]
+
+
+def test_the_public_names_resolve_lazily() -> None:
+    code = (
+        "import sys, tagger; before = 'tagger.model' in sys.modules; "
+        "assert sorted(tagger.__all__) == sorted(dir(tagger)); "
+        "assert all(getattr(tagger, name) is not None for name in tagger.__all__); "
+        "print(before)"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False"

@@ -3,12 +3,10 @@ import subprocess
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
 import tagger.text
-
 from tagger.features import FeatureSpec, analyze
 from tagger.text import NUMBER_TOKEN, normalize, split_sentences, tokenize
 

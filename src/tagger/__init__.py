@@ -4,17 +4,50 @@
 >>> model = tagger.load()
 >>> model.predict(["志愿者在卡口值守，查验行程码"])
 [['checkpoint_duty', 'volunteer_service']]
+
+Names are imported on first use, so ``import tagger`` (and the command line) starts fast.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from tagger._version import __version__
-from tagger.dataset import Dataset, load_dataset
-from tagger.errors import DataError, InputError, ModelError, TaggerError, UsageError
-from tagger.labels import Label, LabelSchema, load_schema
-from tagger.model import Tagger
-from tagger.page import Article, Block, Page, read_page
-from tagger.store import bundled_model_dir, load, load_estimator, read_manifest
-from tagger.tagging import TaggedBlock
-from tagger.training import train
+
+if TYPE_CHECKING:
+    from tagger.dataset import Dataset, load_dataset
+    from tagger.errors import DataError, InputError, ModelError, TaggerError, UsageError
+    from tagger.labels import Label, LabelSchema, load_schema
+    from tagger.model import Tagger
+    from tagger.page import Article, Block, Page, read_page
+    from tagger.store import bundled_model_dir, load, load_estimator, read_manifest
+    from tagger.tagging import TaggedBlock
+    from tagger.training import train
+
+_WHERE = {
+    "Dataset": "dataset",
+    "load_dataset": "dataset",
+    "DataError": "errors",
+    "InputError": "errors",
+    "ModelError": "errors",
+    "TaggerError": "errors",
+    "UsageError": "errors",
+    "Label": "labels",
+    "LabelSchema": "labels",
+    "load_schema": "labels",
+    "Tagger": "model",
+    "Article": "page",
+    "Block": "page",
+    "Page": "page",
+    "read_page": "page",
+    "bundled_model_dir": "store",
+    "load": "store",
+    "load_estimator": "store",
+    "read_manifest": "store",
+    "TaggedBlock": "tagging",
+    "train": "training",
+}
 
 __all__ = [
     "Article",
@@ -40,3 +73,15 @@ __all__ = [
     "read_page",
     "train",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"tagger.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tagger' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

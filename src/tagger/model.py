@@ -83,7 +83,7 @@ class Tagger:
         *,
         word_ngram_range: tuple[int, int] | None = (1, 2),
         char_ngram_range: tuple[int, int] | None = (1, 3),
-        min_df: int = 1,
+        min_df: int = 2,
         sublinear_tf: bool = True,
         C: float = 10.0,
         class_weight: str | None = "balanced",
@@ -272,21 +272,32 @@ class Tagger:
         """The serving arrays, built once from the learned attributes and kept."""
         linear: LinearModel | None = self.__dict__.get("_linear_model")
         if linear is None or linear.coef is not self.coef_:
+            compiled = self.__dict__.get("_compiled_vocabulary")  # set by tagger.load
             linear = LinearModel(
-                self.vocabulary_,
+                {} if compiled is not None else self.vocabulary_,
                 self.idf_,
                 self.coef_,
                 self.intercept_,
                 self.feature_spec,
                 self.sublinear_tf,
                 self.sentence_pooling,
+                compiled,
             )
             self.__dict__["_linear_model"] = linear
         return linear
 
+    def __getattr__(self, name: str) -> Any:
+        # A loaded model reads its feature names only when someone asks (explain, inspection):
+        # tagging needs just the compiled arrays, and parsing the names costs start-up time.
+        if name == "vocabulary_" and "_vocabulary_loader" in self.__dict__:
+            self.vocabulary_ = self.__dict__.pop("_vocabulary_loader")()
+            return self.vocabulary_
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_linear_model", None)  # a cache, rebuilt on demand; not worth pickling
+        state.pop("_vocabulary_loader", None)
         return state
 
     def predict_proba(self, texts: Sequence[str]) -> NDArray[np.float64]:

@@ -25,8 +25,8 @@ class LinearModel:
     spec: FeatureSpec
     sublinear_tf: bool
     sentence_pooling: bool
+    compiled: CompiledVocabulary | None = field(default=None, repr=False)
     _coef_t: NDArray[np.float64] = field(init=False, repr=False)
-    _compiled: CompiledVocabulary | None = field(init=False, repr=False, default=None)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -38,13 +38,13 @@ class LinearModel:
         if not can_compile(self.spec):
             documents = (analyze(text, self.spec) for text in texts)
             return tfidf_rows(documents, self.vocabulary, self.idf, sublinear_tf=self.sublinear_tf)
-        if self._compiled is None:
+        if self.compiled is None:
             with self._lock:
-                if self._compiled is None:
-                    self._compiled = CompiledVocabulary(
+                if self.compiled is None:
+                    self.compiled = CompiledVocabulary(
                         self.vocabulary, self.idf, self.spec, sublinear_tf=self.sublinear_tf
                     )
-        return self._compiled.rows(texts)
+        return self.compiled.rows(texts)
 
     def unpooled_scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
         return linear_scores(self.rows(texts), self._coef_t, self.intercept)

@@ -26,6 +26,7 @@ import numpy as np
 from tagger._version import __version__
 from tagger.errors import ModelError
 from tagger.model import Tagger
+from tagger.vectorize import CompiledVocabulary, can_compile
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
@@ -80,12 +81,22 @@ def save(tagger: Tagger, directory: str | os.PathLike[str], **metadata: Any) -> 
     try:
         vocabulary = sorted(tagger.vocabulary_, key=tagger.vocabulary_.__getitem__)
         (staging / VOCABULARY).write_text(json.dumps(vocabulary, ensure_ascii=False), "utf-8")
+        compiled: dict[str, Any] = {}
+        if can_compile(tagger.feature_spec):
+            vocabulary_index = CompiledVocabulary(
+                tagger.vocabulary_,
+                tagger.idf_,
+                tagger.feature_spec,
+                sublinear_tf=tagger.sublinear_tf,
+            )
+            compiled = {f"compiled_{k}": v for k, v in vocabulary_index.to_arrays().items()}
         np.savez_compressed(
             staging / ARRAYS,
             idf=tagger.idf_,
             coef=tagger.coef_,
             intercept=tagger.intercept_,
             thresholds=tagger.thresholds_,
+            **compiled,
         )
         joblib.dump(tagger, staging / ESTIMATOR, compress=3)
         manifest = {
@@ -185,22 +196,36 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
     vocabulary_path = _verify(root, manifest, VOCABULARY)
     arrays_path = _verify(root, manifest, ARRAYS)
     try:
-        vocabulary = json.loads(vocabulary_path.read_text("utf-8"))
         with np.load(arrays_path, allow_pickle=False) as arrays:
             idf, coef = arrays["idf"], arrays["coef"]
             intercept, thresholds = arrays["intercept"], arrays["thresholds"]
+            compiled = {
+                k[len("compiled_") :]: arrays[k] for k in arrays.files if k.startswith("compiled_")
+            }
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
         tagger = Tagger().set_params(**params)
         labels = [entry["id"] for entry in manifest["labels"]]
+        n_features = int(manifest["n_features"])
     except (KeyError, TypeError, ValueError, OSError) as exc:
         raise ModelError(
             f"{root}: the model files do not have the expected shape ({exc}); retrain the model"
         ) from None
-    if coef.shape != (len(labels), len(vocabulary)) or idf.shape != (len(vocabulary),):
+    if coef.shape != (len(labels), n_features) or idf.shape != (n_features,):
         raise ModelError(f"{root}: array shapes do not match the vocabulary and labels; retrain")
     tagger.labels_ = labels
     tagger.label_names_ = {e["id"]: e.get("name", "") for e in manifest["labels"]}
-    tagger.vocabulary_ = {feature: i for i, feature in enumerate(vocabulary)}
+
+    def read_vocabulary() -> dict[str, int]:
+        names = json.loads(vocabulary_path.read_text("utf-8"))
+        if len(names) != n_features:
+            raise ModelError(f"{vocabulary_path}: {len(names)} features, expected {n_features}")
+        return {feature: i for i, feature in enumerate(names)}
+
+    tagger.__dict__["_vocabulary_loader"] = read_vocabulary
+    if compiled:
+        tagger.__dict__["_compiled_vocabulary"] = CompiledVocabulary.from_arrays(
+            compiled, idf, tagger.feature_spec, sublinear_tf=tagger.sublinear_tf
+        )
     tagger.idf_, tagger.coef_, tagger.intercept_ = idf, coef, intercept
     tagger.thresholds_ = thresholds
     tagger.cv_metrics_ = manifest.get("cv_metrics", {})

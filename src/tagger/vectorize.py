@@ -83,6 +83,40 @@ class CompiledVocabulary:
         )
         self.char_keys, self.char_columns = self._sorted(chars)
 
+    def to_arrays(self) -> dict[str, NDArray[np.generic]]:
+        """The compiled form as plain arrays, saved beside the model so loading skips compiling."""
+        tokens = sorted(self.token_ids, key=self.token_ids.__getitem__)
+        return {
+            "tokens": np.array(tokens, dtype=str),
+            "unigram_columns": self.unigram_columns,
+            "bigram_keys": self.bigram_keys,
+            "bigram_columns": self.bigram_columns,
+            "char_keys": self.char_keys,
+            "char_columns": self.char_columns,
+        }
+
+    @classmethod
+    def from_arrays(
+        cls,
+        arrays: dict[str, NDArray[np.generic]],
+        idf: NDArray[np.float64],
+        spec: FeatureSpec,
+        *,
+        sublinear_tf: bool,
+    ) -> CompiledVocabulary:
+        compiled = cls.__new__(cls)
+        compiled.spec, compiled.idf, compiled.sublinear_tf = spec, idf, sublinear_tf
+        compiled.n_columns = len(idf)
+        tokens = arrays["tokens"].tolist()
+        compiled.token_ids = dict(zip(tokens, range(len(tokens)), strict=True))
+        compiled.n_tokens = max(len(tokens), 1)
+        compiled.unigram_columns = np.asarray(arrays["unigram_columns"], dtype=np.int64)
+        compiled.bigram_keys = np.asarray(arrays["bigram_keys"], dtype=np.int64)
+        compiled.bigram_columns = np.asarray(arrays["bigram_columns"], dtype=np.int64)
+        compiled.char_keys = np.asarray(arrays["char_keys"], dtype=np.int64)
+        compiled.char_columns = np.asarray(arrays["char_columns"], dtype=np.int64)
+        return compiled
+
     @staticmethod
     def _sorted(pairs: list[tuple[int, int]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         pairs.sort()
