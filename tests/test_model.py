@@ -169,3 +169,13 @@ def test_a_tagger_is_safe_to_share_between_threads(trained: Tagger) -> None:
     with ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(lambda t: trained.predict([t])[0], texts))
     assert results == trained.predict(texts)
+
+
+def test_without_cross_validation_thresholds_are_one_half(
+    tiny_texts: list[str], tiny_labels: list[list[str]]
+) -> None:
+    model = Tagger(cv=None).fit(tiny_texts, tiny_labels)
+    np.testing.assert_array_equal(model.thresholds_, np.full(5, 0.5))
+    assert model.cv_metrics_ == {}
+    with pytest.raises(DataError, match=r"label 'never' has 0 positive .* at least one of each"):
+        Tagger(cv=None).fit(tiny_texts, tiny_labels, labels=[*model.labels_, "never"])

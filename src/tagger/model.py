@@ -88,7 +88,7 @@ class Tagger:
         C: float = 10.0,
         class_weight: str | None = "balanced",
         sentence_pooling: bool = True,
-        cv: int = 5,
+        cv: int | None = 5,
         random_state: int = 0,
     ) -> None:
         self.word_ngram_range = word_ngram_range
@@ -141,6 +141,7 @@ class Tagger:
         ``labels`` fixes the label order (a schema or a list of ids); by default it is the sorted
         set of labels found in ``label_lists``. Every label needs at least ``cv`` positive and
         ``cv`` negative paragraphs, because its threshold is tuned by ``cv``-fold cross-validation.
+        With ``cv=None`` nothing is cross-validated and every threshold is 0.5.
         """
         texts = check_texts(texts)
         label_lists = self._check_label_lists(label_lists, len(texts))
@@ -149,28 +150,37 @@ class Tagger:
         self._check_counts(gold, label_ids)
 
         documents = [analyze(text, self.feature_spec) for text in texts]
-        folds = fold_ids(gold, self.cv, self.random_state)
-        out_of_fold = np.zeros(gold.shape)
-        for fold in range(self.cv):
-            test = folds == fold
-            part, _, _ = self._fit_linear(
-                [d for d, t in zip(documents, test, strict=True) if not t], gold[~test]
-            )
-            held_out = [text for text, t in zip(texts, test, strict=True) if t]
-            out_of_fold[test] = part.scores(held_out)
         fitted, self.vectorizer_, self.estimators_ = self._fit_linear(documents, gold)
 
         self.labels_ = list(label_ids)
         self.label_names_ = names
         self.vocabulary_, self.idf_ = fitted.vocabulary, fitted.idf
         self.coef_, self.intercept_ = fitted.coef, fitted.intercept
-        probabilities = _sigmoid(out_of_fold)
-        self.thresholds_ = np.array(
-            [best_threshold(gold[:, j], probabilities[:, j]) for j in range(len(label_ids))]
-        )
-        self.cv_metrics_ = scores_table(gold, probabilities >= self.thresholds_, self.labels_)
+        self.thresholds_ = np.full(len(label_ids), 0.5)
+        self.cv_metrics_ = {}
+        if self.cv is not None:
+            probabilities = _sigmoid(self._out_of_fold_scores(texts, documents, gold))
+            self.thresholds_ = np.array(
+                [best_threshold(gold[:, j], probabilities[:, j]) for j in range(len(label_ids))]
+            )
+            self.cv_metrics_ = scores_table(gold, probabilities >= self.thresholds_, self.labels_)
         self.n_training_texts_ = len(texts)
         return self
+
+    def _out_of_fold_scores(
+        self, texts: list[str], documents: list[list[str]], gold: NDArray[np.bool_]
+    ) -> NDArray[np.float64]:
+        """Each paragraph scored by a model that did not see it (``cv`` folds)."""
+        assert self.cv is not None
+        folds = fold_ids(gold, self.cv, self.random_state)
+        scores = np.zeros(gold.shape)
+        for fold in range(self.cv):
+            test = folds == fold
+            part, _, _ = self._fit_linear(
+                [d for d, t in zip(documents, test, strict=True) if not t], gold[~test]
+            )
+            scores[test] = part.scores([text for text, t in zip(texts, test, strict=True) if t])
+        return scores
 
     def _fit_linear(
         self, documents: list[list[str]], gold: NDArray[np.bool_]
@@ -240,19 +250,25 @@ class Tagger:
         return ids, names
 
     def _check_counts(self, gold: NDArray[np.bool_], label_ids: list[str]) -> None:
-        if not isinstance(self.cv, int) or self.cv < 2:
+        if self.cv is not None and (not isinstance(self.cv, int) or self.cv < 2):
             raise UsageError(
-                f"cv: expected a whole number of folds of at least 2, found {self.cv!r}"
+                f"cv: expected a whole number of folds of at least 2 (or None), found {self.cv!r}"
             )
+        needed = self.cv or 1
+        why = (
+            f"tuning its threshold by {self.cv}-fold cross-validation needs at least {needed} of "
+            "each: label more paragraphs or lower cv"
+            if self.cv
+            else "a classifier needs at least one of each: label more paragraphs"
+        )
         problems = []
         for j, label in enumerate(label_ids):
             positives = int(gold[:, j].sum())
             negatives = len(gold) - positives
-            if min(positives, negatives) < self.cv:
+            if min(positives, negatives) < needed:
                 problems.append(
                     f"label {label!r} has {positives} positive and {negatives} negative "
-                    f"paragraphs; tuning its threshold by {self.cv}-fold cross-validation needs "
-                    f"at least {self.cv} of each: label more paragraphs or lower cv"
+                    f"paragraphs; {why}"
                 )
         if problems:
             raise DataError(problems)
