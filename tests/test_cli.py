@@ -173,3 +173,27 @@ def test_python_dash_m_runs_the_cli() -> None:
         [sys.executable, "-m", "tagger", "--version"], capture_output=True, text=True, check=True
     )
     assert run.stdout.startswith("tagger ")
+
+
+def test_jobs_give_the_same_output_in_the_same_order(saved_model: Path, tmp_path: Path) -> None:
+    for n, text in enumerate(
+        ["村口设立卡点，专人值守。", "居民排队做核酸检测。", "志愿者送菜上门。"] * 3
+    ):
+        (tmp_path / f"page{n}.txt").write_text(
+            f"标题{n}\n\n{text}\n\n第二段，今天天气晴。\n", "utf-8"
+        )
+    (tmp_path / "broken.txt").write_bytes(b"%PDF-1.7\n" + bytes(range(256)))
+    args = ["tag", str(tmp_path), "-m", str(saved_model), "-f", "jsonl"]
+    one = runner.invoke(app, args)
+    two = runner.invoke(app, [*args, "--jobs", "2"])
+    assert one.exit_code == two.exit_code == 1
+    assert one.stdout == two.stdout
+    assert len(one.stdout.splitlines()) == 18
+    assert two.stderr.count("broken.txt") == 1
+    assert two.stderr.rstrip().endswith("tagged 9 files, skipped 1")
+
+
+def test_jobs_refuse_stdin(saved_model: Path) -> None:
+    result = runner.invoke(app, ["tag", "-", "-m", str(saved_model), "--jobs", "2"], input="x")
+    assert result.exit_code == 1
+    assert "stdin (-) is read by one process" in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TextIO, TypeVar
@@ -93,12 +93,17 @@ def tag(
         bool,
         typer.Option("--all-blocks", help="Also emit headings, bylines and furniture, untagged."),
     ] = False,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=1, help="Worker processes (output keeps input order)."),
+    ] = 1,
 ) -> None:
     """Tag every body paragraph and caption of the pages given.
 
     Example: tagger tag data/pages/henan-rural-daily-party-building-page.txt --format jsonl
     """
-    from tagger.inputs import Skipped, read_pages
+    from tagger.batch import tag_inputs
+    from tagger.inputs import Skipped
     from tagger.output import atomic_output, write_csv, write_jsonl
     from tagger.store import load
 
@@ -106,35 +111,67 @@ def tag(
     fmt = output_format or (
         Format.table if output is None and sys.stdout.isatty() else Format.jsonl
     )
-    skipped = 0
-    tagged_files = 0
+    counts = {"tagged": 0, "skipped": 0}
+    advance = _progress(paths) if sys.stderr.isatty() else None
 
-    def records() -> Iterator[Any]:
-        nonlocal skipped, tagged_files
-        for page in read_pages(paths):
-            if isinstance(page, Skipped):
-                skipped += 1
-                _error(str(page))
-                continue
-            tagged_files += 1
-            yield from tagger.tag_page(page, all_blocks=all_blocks)
+    def on_result(path: str, result: Any) -> None:
+        if isinstance(result, Skipped):
+            counts["skipped"] += 1
+            _error(str(result))
+        else:
+            counts["tagged"] += 1
+        if advance is not None:
+            advance()
+
+    records = tag_inputs(
+        paths,
+        tagger if jobs == 1 else model,
+        all_blocks=all_blocks,
+        jobs=jobs,
+        on_result=on_result,
+    )
 
     def write(out: TextIO) -> None:
         if fmt is Format.csv:
-            write_csv(records(), out, tagger.labels_)
+            write_csv(records, out, tagger.labels_)
         elif fmt is Format.table:
-            _print_table(list(records()), out)
+            _print_table(list(records), out)
         else:
-            write_jsonl(records(), out)
+            write_jsonl(records, out)
 
-    if output is None:
-        write(sys.stdout)
-    else:
-        with atomic_output(output) as out:
-            write(out)
-    if skipped:
-        _error(f"tagged {tagged_files} file{'s' * (tagged_files != 1)}, skipped {skipped}")
+    try:
+        if output is None:
+            write(sys.stdout)
+        else:
+            with atomic_output(output) as out:
+                write(out)
+    finally:
+        if advance is not None:
+            advance(done=True)
+    if counts["skipped"]:
+        tagged = counts["tagged"]
+        _error(f"tagged {tagged} file{'s' * (tagged != 1)}, skipped {counts['skipped']}")
         raise typer.Exit(1)
+
+
+def _progress(paths: list[str]) -> Callable[..., None]:
+    """A progress bar on stderr (only for a terminal), advanced once per input file."""
+    from rich.progress import Progress
+
+    from tagger.inputs import expand
+
+    total = sum(1 for _ in expand(paths))
+    bar = Progress(transient=True, disable=total < 20)  # a page or two needs no bar
+    task = bar.add_task("tagging", total=total)
+    bar.start()
+
+    def advance(done: bool = False) -> None:
+        if done:
+            bar.stop()
+        else:
+            bar.advance(task)
+
+    return advance
 
 
 def _print_table(records: list[Any], out: TextIO) -> None:

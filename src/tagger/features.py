@@ -88,15 +88,18 @@ def tfidf_rows(
 
 def linear_scores(
     rows: tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]],
-    coef_t: NDArray[np.float64],
+    coef: NDArray[np.float64],
     intercept: NDArray[np.float64],
 ) -> NDArray[np.float64]:
-    """``X @ coef.T + intercept`` for CSR rows, with numpy alone (no scipy on the hot path)."""
+    """``X @ coef.T + intercept`` for CSR rows, with numpy alone (no scipy on the hot path).
+
+    One weighted ``bincount`` per label: no (features x labels) intermediate array is built.
+    """
     indptr, indices, data = rows
     n_rows = len(indptr) - 1
-    scores = np.tile(intercept, (n_rows, 1))
-    filled = np.flatnonzero(np.diff(indptr))
-    if filled.size:
-        contributions = coef_t[indices] * data[:, None]
-        scores[filled] += np.add.reduceat(contributions, indptr[filled], axis=0)
+    owner = np.repeat(np.arange(n_rows), np.diff(indptr))
+    scores = np.empty((n_rows, len(intercept)))
+    for j in range(len(intercept)):
+        scores[:, j] = np.bincount(owner, weights=data * coef[j, indices], minlength=n_rows)
+        scores[:, j] += intercept[j]
     return scores

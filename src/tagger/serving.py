@@ -26,12 +26,7 @@ class LinearModel:
     sublinear_tf: bool
     sentence_pooling: bool
     compiled: CompiledVocabulary | None = field(default=None, repr=False)
-    _coef_t: NDArray[np.float64] = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        # Gathering rows of coef.T (one per feature present) is the hot loop; keep it contiguous.
-        self._coef_t = np.ascontiguousarray(self.coef.T)
 
     def rows(self, texts: Sequence[str]) -> Rows:
         """TF-IDF rows of ``texts`` (CSR arrays), as scikit-learn's vectorizer would give."""
@@ -47,7 +42,7 @@ class LinearModel:
         return self.compiled.rows(texts)
 
     def unpooled_scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        return linear_scores(self.rows(texts), self._coef_t, self.intercept)
+        return linear_scores(self.rows(texts), self.coef, self.intercept)
 
     def scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Decision values, shape (len(texts), labels); with pooling, each text's best sentence."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from tagger.page import Page, read_page
+from tagger.page import Article, Block, Page, read_page
 
 if TYPE_CHECKING:
     from tagger.model import Tagger
@@ -31,39 +32,59 @@ class TaggedBlock:
 
 def tag_page(tagger: Tagger, page: Page | str, *, all_blocks: bool = False) -> list[TaggedBlock]:
     """Tag the body paragraphs and captions of ``page``; with ``all_blocks`` keep the rest too."""
-    page = read_page(page)
-    chosen = list(page.blocks() if all_blocks else page.taggable())
-    taggable = [block.text for _, _, block in chosen if block.taggable]
-    probabilities = tagger.predict_proba(taggable) if taggable else None
-    results = []
+    return next(tag_pages(tagger, [read_page(page)], all_blocks=all_blocks))
+
+
+def tag_pages(
+    tagger: Tagger, pages: Iterable[Page], *, all_blocks: bool = False, batch_blocks: int = 4096
+) -> Iterator[list[TaggedBlock]]:
+    """Yield each page's results in order, scoring many small pages in one numpy batch.
+
+    Pages are taken lazily and released once written, so memory holds one batch at a time.
+    """
+    batch: list[tuple[Page, list[tuple[Article, int, Block]]]] = []
+    waiting = 0
+    for page in pages:
+        chosen = list(page.blocks() if all_blocks else page.taggable())
+        batch.append((page, chosen))
+        waiting += len(chosen)
+        if waiting >= batch_blocks:
+            yield from _score(tagger, batch)
+            batch, waiting = [], 0
+    if batch:
+        yield from _score(tagger, batch)
+
+
+def _score(
+    tagger: Tagger, batch: list[tuple[Page, list[tuple[Article, int, Block]]]]
+) -> Iterator[list[TaggedBlock]]:
+    texts = [block.text for _, chosen in batch for _, _, block in chosen if block.taggable]
+    probabilities = tagger.predict_proba(texts)
+    decided = probabilities >= tagger.thresholds_
+    labels = tagger.labels_
     row = 0
-    for article, index, block in chosen:
-        labels: list[str] = []
-        scores: dict[str, float] = {}
-        if block.taggable and probabilities is not None:
-            scores = {
-                lb: round(float(p), 4)
-                for lb, p in zip(tagger.labels_, probabilities[row], strict=True)
-            }
-            labels = [
-                lb
-                for lb, p, t in zip(
-                    tagger.labels_, probabilities[row], tagger.thresholds_, strict=True
+    for page, chosen in batch:
+        results = []
+        for article, index, block in chosen:
+            scores: dict[str, float] = {}
+            found: list[str] = []
+            if block.taggable:
+                scores = {
+                    lb: round(float(p), 4) for lb, p in zip(labels, probabilities[row], strict=True)
+                }
+                found = [lb for lb, on in zip(labels, decided[row], strict=True) if on]
+                row += 1
+            results.append(
+                TaggedBlock(
+                    page.source,
+                    article.title,
+                    index,
+                    block.kind,
+                    block.start,
+                    block.end,
+                    block.text,
+                    found,
+                    scores,
                 )
-                if p >= t
-            ]
-            row += 1
-        results.append(
-            TaggedBlock(
-                page.source,
-                article.title,
-                index,
-                block.kind,
-                block.start,
-                block.end,
-                block.text,
-                labels,
-                scores,
             )
-        )
-    return results
+        yield results

@@ -82,6 +82,7 @@ class CompiledVocabulary:
             [(a * self.n_tokens + b, column) for a, b, column in bigrams]
         )
         self.char_keys, self.char_columns = self._sorted(chars)
+        self.bmp_columns = self._bmp_table()
 
     def to_arrays(self) -> dict[str, NDArray[np.generic]]:
         """The compiled form as plain arrays, saved beside the model so loading skips compiling."""
@@ -115,7 +116,17 @@ class CompiledVocabulary:
         compiled.bigram_columns = np.asarray(arrays["bigram_columns"], dtype=np.int64)
         compiled.char_keys = np.asarray(arrays["char_keys"], dtype=np.int64)
         compiled.char_columns = np.asarray(arrays["char_columns"], dtype=np.int64)
+        compiled.bmp_columns = compiled._bmp_table()
         return compiled
+
+    def _bmp_table(self) -> NDArray[np.int64] | None:
+        """Column of each single character of the Basic Multilingual Plane, or -1."""
+        if self.spec.char_ngrams is None or self.spec.char_ngrams[0] > 1:
+            return None
+        table = np.full(1 << 16, -1, dtype=np.int64)
+        single = (self.char_keys > 0) & (self.char_keys <= (1 << 16))
+        table[self.char_keys[single] - 1] = self.char_columns[single]
+        return table
 
     @staticmethod
     def _sorted(pairs: list[tuple[int, int]]) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
@@ -179,12 +190,25 @@ class CompiledVocabulary:
             if size <= 0:
                 continue
             valid = word[:size].copy()
-            code = points[:size] + 1
             for k in range(1, n):
                 valid &= word[k : k + size]
-                code = code * _BASE + points[k : k + size] + 1
-            hit, columns = self._lookup(self.char_keys, self.char_columns, code[valid])
-            docs.append(owner[:size][valid][hit])
+            starts = np.flatnonzero(valid)
+            if n == 1 and self.bmp_columns is not None:
+                # Single characters: a direct table beats a binary search.
+                small = points[starts] < len(self.bmp_columns)
+                columns = np.full(len(starts), -1, dtype=np.int64)
+                columns[small] = self.bmp_columns[points[starts[small]]]
+                found = columns >= 0
+                docs.append(owner[starts[found]])
+                cols.append(columns[found])
+                if small.all():
+                    continue
+                starts = starts[~small]
+            code = points[starts] + 1
+            for k in range(1, n):
+                code = code * _BASE + points[starts + k] + 1
+            hit, columns = self._lookup(self.char_keys, self.char_columns, code)
+            docs.append(owner[starts[hit]])
             cols.append(columns)
         return _concat(docs), _concat(cols)
 

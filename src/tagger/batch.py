@@ -1,0 +1,98 @@
+"""Tagging many inputs: in batches in this process, or in worker processes, in input order."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from tagger.errors import UsageError
+from tagger.inputs import STDIN, Skipped, expand, read_pages
+from tagger.page import Page
+from tagger.tagging import TaggedBlock, tag_pages
+
+if TYPE_CHECKING:
+    from tagger.model import Tagger
+
+Result = list[TaggedBlock] | Skipped
+
+_worker_model: Tagger | None = None
+_worker_all_blocks = False
+
+
+def tag_inputs(
+    paths: Sequence[str],
+    model: Tagger | str | os.PathLike[str] | None = None,
+    *,
+    all_blocks: bool = False,
+    jobs: int = 1,
+    on_result: Callable[[str, Result], None] | None = None,
+) -> Iterator[TaggedBlock]:
+    """Tag every page named by ``paths`` (files, directories, ``-``) and yield the records.
+
+    ``model`` is a loaded ``Tagger`` or a model directory (None: the bundled model). With
+    ``jobs`` > 1 the files are shared out over that many processes; each loads the model and
+    the segmenter once, receives only paths and sends back only results, and the output keeps
+    the input order. ``on_result(path, result)`` is called once per input, after its records
+    are yielded: a list of records, or a ``Skipped`` saying why it was not read.
+    """
+    if not isinstance(jobs, int) or jobs < 1:
+        raise UsageError(f"jobs: expected a whole number of processes >= 1, found {jobs!r}")
+    report = on_result or (lambda path, result: None)
+    if jobs == 1:
+        yield from _tag_here(paths, _as_tagger(model), all_blocks, report)
+        return
+    if STDIN in paths:
+        raise UsageError("stdin (-) is read by one process: drop --jobs, or name files instead")
+    if not isinstance(model, str | os.PathLike | None):
+        raise UsageError("with jobs > 1, pass the model as a directory so workers can load it")
+    from concurrent.futures import ProcessPoolExecutor
+
+    names = list(expand(paths))
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(model, all_blocks)) as pool:
+        files = [n for n in names if not isinstance(n, Skipped)]
+        results = iter(pool.map(_tag_file, files, chunksize=4))
+        for name in names:
+            result = name if isinstance(name, Skipped) else next(results)
+            if not isinstance(result, Skipped):
+                yield from result
+            report(name.path if isinstance(name, Skipped) else name, result)
+
+
+def _as_tagger(model: Tagger | str | os.PathLike[str] | None) -> Tagger:
+    from tagger.model import Tagger
+    from tagger.store import load
+
+    return model if isinstance(model, Tagger) else load(model)
+
+
+def _tag_here(
+    paths: Sequence[str], tagger: Tagger, all_blocks: bool, report: Callable[[str, Result], None]
+) -> Iterator[TaggedBlock]:
+    pages: deque[Page] = deque()
+
+    def readable() -> Iterator[Page]:
+        for page in read_pages(paths):
+            if isinstance(page, Skipped):
+                report(page.path, page)
+            else:
+                pages.append(page)
+                yield page
+
+    for results in tag_pages(tagger, readable(), all_blocks=all_blocks):
+        yield from results
+        report(pages.popleft().source, results)
+
+
+def _start_worker(model: str | os.PathLike[str] | None, all_blocks: bool) -> None:
+    global _worker_model, _worker_all_blocks
+    _worker_model, _worker_all_blocks = _as_tagger(model), all_blocks
+
+
+def _tag_file(path: str) -> Result:
+    assert _worker_model is not None, "worker started without a model"
+    (page,) = read_pages([path])
+    if isinstance(page, Skipped):
+        return page
+    return next(tag_pages(_worker_model, [page], all_blocks=_worker_all_blocks))
