@@ -25,6 +25,11 @@ app = typer.Typer(
 )
 
 
+class Engine(StrEnum):
+    local = "local"
+    dask = "dask"
+
+
 class Format(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
@@ -97,11 +102,21 @@ def tag(
         int,
         typer.Option("--jobs", "-j", min=1, help="Worker processes (output keeps input order)."),
     ] = 1,
+    engine: Annotated[
+        Engine,
+        typer.Option("--engine", help="local, or dask: one JSONL part per partition in -o DIR."),
+    ] = Engine.local,
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://HOST:8786.")
+    ] = None,
 ) -> None:
     """Tag every body paragraph and caption of the pages given.
 
     Example: tagger tag data/pages/henan-rural-daily-party-building-page.txt --format jsonl
     """
+    if engine is Engine.dask:
+        _tag_on_dask(paths, output, scheduler, model, all_blocks)
+        return
     from tagger.batch import tag_inputs
     from tagger.inputs import Skipped
     from tagger.output import atomic_output, write_csv, write_jsonl
@@ -151,6 +166,26 @@ def tag(
     if counts["skipped"]:
         tagged = counts["tagged"]
         _error(f"tagged {tagged} file{'s' * (tagged != 1)}, skipped {counts['skipped']}")
+        raise typer.Exit(1)
+
+
+def _tag_on_dask(
+    paths: list[str],
+    output: Path | None,
+    scheduler: str | None,
+    model: Path | None,
+    all_blocks: bool,
+) -> None:
+    from tagger.distributed import tag_files
+
+    if output is None:
+        raise TaggerError("--engine dask writes one JSONL file per partition: give -o DIRECTORY")
+    result = tag_files(paths, output, scheduler=scheduler, model=model, all_blocks=all_blocks)
+    for line in result.skipped:
+        _error(line)
+    typer.echo(f"wrote {len(result.parts)} parts to {output}", err=True)
+    if result.skipped:
+        _error(f"tagged {result.tagged_files} files, skipped {len(result.skipped)}")
         raise typer.Exit(1)
 
 

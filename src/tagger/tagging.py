@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tagger.page import Article, Block, Page, read_page
@@ -27,7 +27,18 @@ class TaggedBlock:
     scores: dict[str, float]
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Spelled out: dataclasses.asdict deep-copies every field and was a fifth of tag time.
+        return {
+            "source": self.source,
+            "article": self.article,
+            "index": self.index,
+            "kind": self.kind,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "labels": list(self.labels),
+            "scores": dict(self.scores),
+        }
 
 
 def tag_page(tagger: Tagger, page: Page | str, *, all_blocks: bool = False) -> list[TaggedBlock]:
