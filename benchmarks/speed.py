@@ -53,7 +53,8 @@ def baseline_pipeline(folder: Path) -> Path:
     # The tokenizer must live in an importable module for the pipeline to pickle.
     (folder / "baseline_tokens.py").write_text(
         "import logging\nimport jieba\njieba.setLogLevel(logging.WARNING)\n\n\n"
-        "def cut(text):\n    return jieba.lcut(text)\n", "utf-8"
+        "def cut(text):\n    return jieba.lcut(text)\n",
+        "utf-8",
     )
     script = f"""
 import joblib
@@ -94,32 +95,59 @@ def measure(quick: bool) -> list[tuple[str, float, str, bool]]:
         segment_rate = size / (time.perf_counter() - started)
         tag_rate = size / seconds([*TAGGER, "tag", str(work / "pages"), "-f", "jsonl"])
         pipeline = baseline_pipeline(work)
+        pool = str(shared_file("real-news", "pool.jsonl"))
         predict = (
             f"import joblib, json, time; pipe = joblib.load({str(pipeline)!r}); "
-            f"texts = [json.loads(l)['text'] for l in open({str(shared_file('real-news', 'pool.jsonl'))!r})]"
-            f" * {copies}; t = time.perf_counter(); pipe.predict(texts); "
-            "print(time.perf_counter() - t)"
+            f"texts = [json.loads(l)['text'] for l in open({pool!r})] * {copies}; "
+            "t = time.perf_counter(); pipe.predict(texts); print(time.perf_counter() - t)"
         )
-        run = subprocess.run([sys.executable, "-c", predict], check=True, capture_output=True,
-                             text=True, env=_with_path(work))
+        run = subprocess.run(
+            [sys.executable, "-c", predict],
+            check=True,
+            capture_output=True,
+            text=True,
+            env=_with_path(work),
+        )
         baseline_rate = size / float(run.stdout.strip())
-        rows.append(("throughput vs rjieba segmentation alone", tag_rate / segment_rate,
-                     ">= 0.5", tag_rate / segment_rate >= 0.5))
-        rows.append(("throughput vs jieba + scikit-learn Pipeline.predict",
-                     tag_rate / baseline_rate, ">= 5", tag_rate / baseline_rate >= 5))
-        print(f"# throughput MB/s: tagger tag {tag_rate:.2f}, rjieba.cut {segment_rate:.2f}, "
-              f"baseline {baseline_rate:.2f} ({size:.1f} MB)")
+        rows.append(
+            (
+                "throughput vs rjieba segmentation alone",
+                tag_rate / segment_rate,
+                ">= 0.5",
+                tag_rate / segment_rate >= 0.5,
+            )
+        )
+        rows.append(
+            (
+                "throughput vs jieba + scikit-learn Pipeline.predict",
+                tag_rate / baseline_rate,
+                ">= 5",
+                tag_rate / baseline_rate >= 5,
+            )
+        )
+        print(
+            f"# throughput MB/s: tagger tag {tag_rate:.2f}, rjieba.cut {segment_rate:.2f}, "
+            f"baseline {baseline_rate:.2f} ({size:.1f} MB)"
+        )
 
         numpy = median_seconds([sys.executable, "-c", "import numpy"])
         cold = median_seconds([*TAGGER, "tag", str(SEED), "-f", "jsonl"])
         seed_texts = json.dumps(SEED.read_text("utf-8").split("\n\n"), ensure_ascii=False)
-        naive = median_seconds([sys.executable, "-c",
-                                f"import joblib; joblib.load({str(pipeline)!r}).predict({seed_texts})"],
-                               env=_with_path(work))
-        print(f"# cold start s: tagger tag seed {cold:.3f}, import numpy {numpy:.3f}, "
-              f"baseline {naive:.3f}")
-        rows.append(("cold tag of the seed page / import numpy", cold / numpy, "<= 4",
-                     cold / numpy <= 4))
+        naive = median_seconds(
+            [
+                sys.executable,
+                "-c",
+                f"import joblib; joblib.load({str(pipeline)!r}).predict({seed_texts})",
+            ],
+            env=_with_path(work),
+        )
+        print(
+            f"# cold start s: tagger tag seed {cold:.3f}, import numpy {numpy:.3f}, "
+            f"baseline {naive:.3f}"
+        )
+        rows.append(
+            ("cold tag of the seed page / import numpy", cold / numpy, "<= 4", cold / numpy <= 4)
+        )
         rows.append(("baseline cold start / tagger tag", naive / cold, ">= 4", naive / cold >= 4))
 
         one = seconds([*TAGGER, "tag", str(work / "pages"), "-f", "jsonl", "--jobs", "1"])
@@ -127,22 +155,28 @@ def measure(quick: bool) -> list[tuple[str, float, str, bool]]:
         rows.append(("--jobs 2 speed-up over --jobs 1", one / two, ">= 1.7", one / two >= 1.7))
 
         peaks = []
-        for target_mb in ([20, 60] if quick else [50, 200]):
+        for target_mb in [20, 60] if quick else [50, 200]:
             folder = work / f"archive-{target_mb}"
             per_copy = sum(len(t.encode()) for t in texts) / 1e6
             write_pages(texts, folder, per_page=40, copies=max(1, round(target_mb / per_copy)))
             before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            subprocess.run([*TAGGER, "tag", str(folder), "-o", str(work / "out.jsonl")],
-                           check=True)
+            subprocess.run([*TAGGER, "tag", str(folder), "-o", str(work / "out.jsonl")], check=True)
             peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
             peaks.append((target_mb, peak if peak > before / 1024 else before / 1024))
             print(f"# peak RSS tagging {target_mb} MB: {peaks[-1][1]:.0f} MB")
         largest = peaks[-1][1]
-        rows.append((f"peak RSS (MB) tagging a {peaks[-1][0]} MB folder", largest, "< 400",
-                     largest < 400))
+        rows.append(
+            (f"peak RSS (MB) tagging a {peaks[-1][0]} MB folder", largest, "< 400", largest < 400)
+        )
         growth = peaks[-1][1] / peaks[0][1]
-        rows.append((f"peak RSS growth from {peaks[0][0]} to {peaks[-1][0]} MB", growth,
-                     "<= 1.2", growth <= 1.2))
+        rows.append(
+            (
+                f"peak RSS growth from {peaks[0][0]} to {peaks[-1][0]} MB",
+                growth,
+                "<= 1.2",
+                growth <= 1.2,
+            )
+        )
     return rows
 
 
