@@ -54,7 +54,10 @@ _BOMS: tuple[tuple[bytes, str | None], ...] = (
 _BAD_CATEGORIES = frozenset({"Cc", "Co", "Cn", "Cs"})
 _TEXT_CONTROLS = frozenset("\t\n\r\x0b\x0c")
 # Real pages may carry a few odd characters (PUA glyphs for rare names); garbage carries many.
+# Random bytes often decode as GB18030, so a GB18030 reading must be nearly clean; they almost
+# never form valid UTF-8, so text that does is refused only when odd characters dominate it.
 _MAX_BAD_SHARE = 0.01
+_MAX_BAD_SHARE_UTF = 0.3
 
 
 def _refuse(name: str, found: str, todo: str) -> InputError:
@@ -105,7 +108,7 @@ def _gb_reading_wins(utf8_text: str, data: bytes) -> bool:
 
 def _decode_without_bom(data: bytes, name: str) -> str:
     utf8_text = _try(data, "utf-8")
-    plausible = utf8_text is not None and _bad_share(utf8_text) <= _MAX_BAD_SHARE
+    plausible = utf8_text is not None and _bad_share(utf8_text) <= _MAX_BAD_SHARE_UTF
     if plausible and utf8_text is not None and not _gb_reading_wins(utf8_text, data):
         return utf8_text
     gb_text = _try(data, "gb18030")
@@ -170,7 +173,7 @@ def decode_bytes(data: bytes, name: str) -> str:
                 "Convert it to a text file saved as UTF-8.",
             )
         text = _decode_without_bom(data, name)
-    elif _bad_share(text) > _MAX_BAD_SHARE:
+    elif _bad_share(text) > _MAX_BAD_SHARE_UTF:
         raise _refuse(
             name,
             "mostly control, private-use or unassigned characters after decoding",

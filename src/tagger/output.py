@@ -17,10 +17,15 @@ FORMATS = ("jsonl", "csv", "table")
 CSV_COLUMNS = ("source", "article", "index", "kind", "start", "end", "labels")
 
 
+# JSON lets these stand unescaped, but Python's str.splitlines and some JSONL readers end a
+# line at them; escaping keeps one record on one line for every reader.
+_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def write_jsonl(records: Iterable[TaggedBlock], out: TextIO) -> int:
     count = 0
     for record in records:
-        out.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+        out.write(json.dumps(record.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS) + "\n")
         count += 1
     return count
 

@@ -23,8 +23,9 @@ from typing import Any
 
 import numpy as np
 
+from tagger._bundled import MANIFEST_SHA256
 from tagger._version import __version__
-from tagger.errors import ModelError
+from tagger.errors import ModelError, UsageError
 from tagger.model import Tagger
 from tagger.vectorize import CompiledVocabulary, can_compile
 
@@ -145,9 +146,21 @@ def _replace_directory(staging: Path, target: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
+def _model_root(directory: object) -> Path:
+    if directory is None:
+        return bundled_model_dir()
+    if not isinstance(directory, str | os.PathLike):
+        raise UsageError(f"model directory: expected a path, found {type(directory).__name__}")
+    return Path(directory)
+
+
+def is_bundled(root: Path) -> bool:
+    return root.resolve() == bundled_model_dir().resolve()
+
+
 def read_manifest(directory: str | os.PathLike[str] | None = None) -> dict[str, Any]:
     """Read and check a model's manifest and the hashes of the files it lists."""
-    root = Path(directory) if directory is not None else bundled_model_dir()
+    root = _model_root(directory)
     path = root / MANIFEST
     if not root.is_dir():
         raise ModelError(
@@ -171,6 +184,11 @@ def read_manifest(directory: str | os.PathLike[str] | None = None) -> dict[str, 
             f"{path}: model format {found!r}, this tagger reads format "
             f"{FORMAT_VERSION}; retrain the model with this version of tagger"
         )
+    if is_bundled(root) and sha256_file(path) != MANIFEST_SHA256:
+        raise ModelError(
+            f"{path}: the bundled model does not match the hash pinned in the tagger "
+            "package; it was changed after installation. Reinstall tagger"
+        )
     files = manifest.get("files")
     if not isinstance(files, dict) or not {VOCABULARY, ARRAYS} <= files.keys():
         raise ModelError(f"{path}: the manifest lists no file hashes; retrain the model")
@@ -191,7 +209,7 @@ def _verify(root: Path, manifest: dict[str, Any], name: str) -> Path:
 
 def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
     """Load a model for tagging (the bundled one by default). Reads no pickle, runs no code."""
-    root = Path(directory) if directory is not None else bundled_model_dir()
+    root = _model_root(directory)
     manifest = read_manifest(root)
     vocabulary_path = _verify(root, manifest, VOCABULARY)
     arrays_path = _verify(root, manifest, ARRAYS)
@@ -241,9 +259,8 @@ def load_estimator(directory: str | os.PathLike[str] | None = None, *, trust: bo
     """
     import joblib
 
-    root = Path(directory) if directory is not None else bundled_model_dir()
-    bundled = root.resolve() == bundled_model_dir().resolve()
-    if not (trust or bundled):
+    root = _model_root(directory)
+    if not (trust or is_bundled(root)):
         raise ModelError(
             f"{root / ESTIMATOR}: joblib files are pickles and loading one runs its "
             "code; pass trust=True (CLI: --trust-model) if you trust this model"

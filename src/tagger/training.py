@@ -29,4 +29,18 @@ def train(
             training_data={"sha256": dataset.sha256, "n_paragraphs": len(dataset.examples)},
             label_descriptions={lb.id: lb.description for lb in dataset.schema},
         )
+        _repin_if_bundled(Path(output))
     return tagger
+
+
+def _repin_if_bundled(output: Path) -> None:
+    """Retraining the source checkout's bundled model also updates the hash pinned for it."""
+    from tagger.store import MANIFEST, sha256_file
+
+    source = Path(__file__).resolve().parent
+    if output.resolve() != source.parents[1] / "models" / "default":
+        return
+    pin = source / "_bundled.py"
+    text = pin.read_text("utf-8")
+    start = text.index('MANIFEST_SHA256 = "') + len('MANIFEST_SHA256 = "')
+    pin.write_text(text[:start] + sha256_file(output / MANIFEST) + text[start + 64 :], "utf-8")
