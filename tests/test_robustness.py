@@ -87,3 +87,23 @@ def test_any_text_tokenizes_tags_and_round_trips(trained: Tagger, text: str) -> 
 
 def test_usage_error_is_a_tagger_error() -> None:
     assert issubclass(UsageError, tagger.TaggerError)
+
+
+def test_a_huge_page_is_read_in_parts_with_the_same_records(
+    trained: Tagger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagger import inputs
+    from tagger.tagging import tag_pages
+
+    paragraphs = [
+        f"第{n}段：村口设立卡点，专人值守，居民排队做核酸检测，志愿者送菜上门。" for n in range(300)
+    ]
+    page = tmp_path / "huge.txt"
+    page.write_text("\n\n".join(paragraphs) + "\n", "utf-8")
+    whole = [r.to_dict() for rs in tag_pages(trained, inputs.read_pages([str(page)])) for r in rs]
+    monkeypatch.setattr(inputs, "LARGE_PAGE_BYTES", 1000)
+    monkeypatch.setattr(inputs, "PART_BYTES", 2000)
+    parts = list(inputs.read_pages([str(page)]))
+    assert len(parts) > 10
+    assert [r.to_dict() for rs in tag_pages(trained, parts) for r in rs] == whole
+    assert [r["text"] for r in whole] == paragraphs

@@ -13,6 +13,9 @@ from tagger.errors import InputError
 from tagger.page import Page, parse_page, read_page
 
 PAGE_SUFFIXES = frozenset({".txt", ".md"})
+# Pages larger than this are read in parts of about PART_BYTES, cut at blank lines.
+LARGE_PAGE_BYTES = 32 << 20
+PART_BYTES = 1 << 20
 STDIN = "-"
 
 
@@ -57,10 +60,51 @@ def read_pages(paths: Sequence[str]) -> Iterator[Page | Skipped]:
         try:
             if item == STDIN:
                 yield parse_page(decode_bytes(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
+            elif os.path.getsize(item) > LARGE_PAGE_BYTES:
+                yield from read_large_page(Path(item))
             else:
                 yield read_page(Path(item))
-        except InputError as exc:
+        except (InputError, OSError) as exc:
             yield Skipped(item, _reason(str(exc), item))
+
+
+def read_large_page(path: Path, part_bytes: int | None = None) -> Iterator[Page]:
+    """Read a huge page in parts cut at blank lines, so memory holds one part at a time.
+
+    Each part is a ``Page`` whose ``offset`` and ``first_index`` place it in the whole page, so
+    records carry the same offsets and indexes as if the page had been read at once. Headings
+    are not carried across a cut: a part begins with the blocks before its first heading.
+    """
+    offset = first_index = 0
+    with path.open("rb") as handle:
+        head = handle.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(
+                f"{path}: a UTF-16 page of more than {LARGE_PAGE_BYTES >> 20} MB; "
+                "expected UTF-8 or GB18030 for pages this large. Re-save it as UTF-8"
+            )
+        pending = head
+        while True:
+            data = handle.read(part_bytes or PART_BYTES)
+            pending += data
+            if data:
+                # "\n" is a single byte in UTF-8 and GB18030, never part of another character.
+                cut = pending.rfind(b"\n\n") + 2
+                if cut < 2:
+                    cut = pending.rfind(b"\n") + 1
+                if cut < 1:
+                    continue  # no line break yet: keep reading
+            else:
+                cut = len(pending)
+            piece, pending = pending[:cut], pending[cut:]
+            page = parse_page(
+                decode_bytes(piece, str(path)), str(path), offset=offset, first_index=first_index
+            )
+            yield page
+            offset += len(page.text)
+            first_index += sum(1 for _ in page.blocks())
+            if not data:
+                return
 
 
 def _reason(message: str, path: str) -> str:

@@ -129,15 +129,22 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """A parsed page: its newline-normalised text, articles, and where it came from."""
+    """A parsed page: its newline-normalised text, articles, and where it came from.
+
+    A very large page is read in parts (see ``tagger.inputs``): a part's ``text`` starts at
+    character ``offset`` of the whole page and its first block is block ``first_index``; block
+    offsets stay relative to the part's own ``text``.
+    """
 
     text: str
     articles: tuple[Article, ...]
     source: str = "<string>"
+    offset: int = 0
+    first_index: int = 0
 
     def blocks(self) -> Iterator[tuple[Article, int, Block]]:
         """Every block in page order, with its article and its index within the page."""
-        index = 0
+        index = self.first_index
         for article in self.articles:
             for block in article.blocks:
                 yield article, index, block
@@ -304,7 +311,9 @@ def _articles(blocks: list[Block]) -> tuple[Article, ...]:
     return tuple(articles)
 
 
-def parse_page(text: str, source: str = "<string>") -> Page:
+def parse_page(
+    text: str, source: str = "<string>", *, offset: int = 0, first_index: int = 0
+) -> Page:
     """Parse page text into articles and blocks. Never raises on a ``str``.
 
     Line endings are normalised to ``\\n`` (and a leading BOM dropped) first; block offsets
@@ -324,7 +333,7 @@ def parse_page(text: str, source: str = "<string>") -> Page:
     if not any(line.kind == "heading" for line in lines):
         _detect_titles(lines)
     _mark_furniture_runs(lines)
-    return Page(text, _articles(_blocks(lines)), source)
+    return Page(text, _articles(_blocks(lines)), source, offset, first_index)
 
 
 def read_page(source: str | os.PathLike[str] | bytes | Page) -> Page:
