@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 from tagger._version import __version__
 
 if TYPE_CHECKING:
+    from tagger.annotation import import_labels
     from tagger.dataset import Dataset, load_dataset
     from tagger.errors import DataError, InputError, ModelError, TaggerError, UsageError
     from tagger.labels import Label, LabelSchema, load_schema
     from tagger.model import Tagger
     from tagger.page import Article, Block, Page, read_page
     from tagger.store import bundled_model_dir, load, load_estimator, read_manifest
+    from tagger.suggest import suggest
     from tagger.tagging import TaggedBlock
     from tagger.training import train
 
@@ -47,6 +49,8 @@ _WHERE = {
     "read_manifest": "store",
     "TaggedBlock": "tagging",
     "train": "training",
+    "import_labels": "annotation",
+    "suggest": "suggest",
 }
 
 __all__ = [
@@ -65,12 +69,14 @@ __all__ = [
     "UsageError",
     "__version__",
     "bundled_model_dir",
+    "import_labels",
     "load",
     "load_dataset",
     "load_estimator",
     "load_schema",
     "read_manifest",
     "read_page",
+    "suggest",
     "train",
 ]
 

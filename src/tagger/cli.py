@@ -305,3 +305,7 @@ def info(
 
 def main() -> None:
     app()
+
+
+# The commands of the labelling loop live in their own module; importing it registers them.
+from tagger import cli_loop  # noqa: E402, F401
