@@ -34,6 +34,7 @@ class Format(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
     table = "table"
+    html = "html"
 
 
 def _error(message: str) -> None:
@@ -151,6 +152,10 @@ def tag(
             write_csv(records, out, tagger.labels_)
         elif fmt is Format.table:
             _print_table(list(records), out)
+        elif fmt is Format.html:
+            from tagger.html_view import write_html
+
+            write_html(records, out, tagger.labels_, tagger.label_names_)
         else:
             write_jsonl(records, out)
 
@@ -307,5 +312,5 @@ def main() -> None:
     app()
 
 
-# The commands of the labelling loop live in their own module; importing it registers them.
-from tagger import cli_loop  # noqa: E402, F401
+# Further commands live in their own modules; importing them registers them on ``app``.
+from tagger import cli_loop, cli_report  # noqa: E402, F401

@@ -62,6 +62,8 @@ def atomic_output(path: str | os.PathLike[str]) -> Iterator[TextIO]:
         dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
     )
     try:
+        # mkstemp creates the file private to its owner; an output file is for sharing.
+        os.chmod(descriptor, 0o644)
         with open(descriptor, "w", encoding="utf-8", newline="") as handle:
             yield handle
             handle.flush()
