@@ -16,7 +16,7 @@ import numpy as np
 import tagger
 import tagger.text
 from common import REPO, command_line, read_jsonl, shared_file
-from tagger.evaluate import indicator, scores_table
+from tagger.metrics import indicator, scores_table
 
 CONFIGS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("words 1-2 + chars 1-3, min_df=2 (default)", {}, {}),

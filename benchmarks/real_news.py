@@ -13,8 +13,8 @@ from typing import Any
 
 import tagger
 from common import command_line, read_jsonl, shared_file
-from tagger.evaluate import indicator, scores_table
 from tagger.keywords import keyword_labels
+from tagger.metrics import indicator, scores_table
 
 
 def evaluate_on_dev(model: tagger.Tagger, rows: list[dict[str, Any]]) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import tagger
-from tagger.evaluate import indicator, scores_table
 from tagger.features import analyze
+from tagger.metrics import indicator, scores_table
 from tagger.text import split_sentences
 
 from .support import SHARED_DATA

@@ -17,8 +17,10 @@ from tagger._version import __version__
 
 if TYPE_CHECKING:
     from tagger.annotation import import_labels
+    from tagger.checks import check_data as check
     from tagger.dataset import Dataset, load_dataset
     from tagger.errors import DataError, InputError, ModelError, TaggerError, UsageError
+    from tagger.evaluation import evaluate_data as evaluate
     from tagger.labels import Label, LabelSchema, load_schema
     from tagger.model import Tagger
     from tagger.page import Article, Block, Page, read_page
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
     from tagger.tagging import TaggedBlock
     from tagger.training import train
 
-_WHERE = {
+_WHERE: dict[str, str | tuple[str, str]] = {
     "Dataset": "dataset",
     "load_dataset": "dataset",
     "DataError": "errors",
@@ -50,6 +52,8 @@ _WHERE = {
     "TaggedBlock": "tagging",
     "train": "training",
     "import_labels": "annotation",
+    "check": ("checks", "check_data"),
+    "evaluate": ("evaluation", "evaluate_data"),
     "suggest": "suggest",
 }
 
@@ -69,6 +73,8 @@ __all__ = [
     "UsageError",
     "__version__",
     "bundled_model_dir",
+    "check",
+    "evaluate",
     "import_labels",
     "load",
     "load_dataset",
@@ -83,7 +89,9 @@ __all__ = [
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        value = getattr(importlib.import_module(f"tagger.{_WHERE[name]}"), name)
+        where = _WHERE[name]
+        module, attribute = where if isinstance(where, tuple) else (where, name)
+        value = getattr(importlib.import_module(f"tagger.{module}"), attribute)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'tagger' has no attribute {name!r}")

@@ -313,4 +313,4 @@ def main() -> None:
 
 
 # Further commands live in their own modules; importing them registers them on ``app``.
-from tagger import cli_loop, cli_report  # noqa: E402, F401
+from tagger import cli_inspect, cli_loop, cli_report  # noqa: E402, F401

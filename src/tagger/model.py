@@ -9,11 +9,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tagger.errors import DataError, UsageError
-from tagger.evaluate import best_threshold, fold_ids, indicator, scores_table
 from tagger.features import FeatureSpec, analyze, identity
+from tagger.metrics import best_threshold, fold_ids, indicator, scores_table
 from tagger.serving import LinearModel
 
 if TYPE_CHECKING:
+    from tagger.explain import Explanation
     from tagger.labels import LabelSchema
     from tagger.page import Page
     from tagger.tagging import TaggedBlock
@@ -324,6 +325,12 @@ class Tagger:
         """One list of label ids per text (often empty), using the tuned thresholds."""
         decided = self.predict_proba(texts) >= self.thresholds_
         return [[lb for lb, on in zip(self.labels_, row, strict=True) if on] for row in decided]
+
+    def explain(self, text: str, top: int = 8) -> Explanation:
+        """Why each label scored as it did: exact feature contributions, see ``tagger.explain``."""
+        from tagger.explain import explain
+
+        return explain(self, text, top=top)
 
     def tag_page(self, page: Page | str, *, all_blocks: bool = False) -> list[TaggedBlock]:
         """Tag every body paragraph and caption of a page (a ``Page`` or its text)."""

@@ -21,8 +21,8 @@ from numpy.typing import NDArray
 
 from tagger.dataset import Example, data_files, read_examples
 from tagger.errors import DataError, TaggerError, UsageError
-from tagger.evaluate import indicator, scores_table
 from tagger.html_view import REPORT_CSS, document, label_chip, label_colours
+from tagger.metrics import indicator, scores_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

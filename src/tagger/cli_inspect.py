@@ -1,0 +1,268 @@
+"""``tagger evaluate``, ``tagger explain`` and ``tagger check``: parse, call the library, print.
+
+Importing this module registers the commands on ``tagger.cli.app``. Data goes to stdout (a
+table or JSON), messages to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from tagger.cli import ModelOption, app, handles_errors
+from tagger.errors import UsageError
+
+if TYPE_CHECKING:
+    from tagger.checks import CheckReport
+    from tagger.explain import Explanation
+
+SUSPECTS_SHOWN = 20  # the table's cut; --format json lists every suspect
+
+
+class TableOrJson(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class Baseline(StrEnum):
+    keywords = "keywords"
+
+
+FormatOption = Annotated[
+    TableOrJson, typer.Option("--format", "-f", help="table for reading, json for programs.")
+]
+DataArgument = Annotated[
+    list[Path], typer.Argument(help="Labelled *.jsonl files, or directories of them.")
+]
+
+
+def _json(value: Any) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+@app.command("evaluate")
+@handles_errors
+def evaluate_command(
+    data: DataArgument,
+    model: ModelOption = None,
+    output_format: FormatOption = TableOrJson.table,
+    errors: Annotated[
+        int, typer.Option("--errors", min=0, help="Also list the N worst mistakes.")
+    ] = 0,
+    baseline: Annotated[
+        Baseline | None, typer.Option("--baseline", help="Score a baseline side by side.")
+    ] = None,
+    cv: Annotated[
+        int | None,
+        typer.Option(
+            "--cv", min=2, help="Cross-validate a fresh model with the model's settings on DATA."
+        ),
+    ] = None,
+) -> None:
+    """Score a model on labelled paragraphs: precision, recall and F1 per label and on average.
+
+    Example: tagger evaluate ../shared/data/real-news/dev.jsonl --baseline keywords --errors 5
+    """
+    from tagger.evaluation import evaluate_data
+
+    if cv is not None:
+        typer.echo(f"cross-validating over {cv} folds ...", err=True)
+    result = evaluate_data(
+        data, model, baseline=baseline.value if baseline else None, errors=errors, cv=cv
+    )
+    for warning in result["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+    if output_format is TableOrJson.json:
+        _json(result)
+        return
+    source = result["model"]["path"] or "a Tagger object"
+    how = f"{cv}-fold cross-validated on the data" if cv else "as trained"
+    typer.echo(f"model {source} (created {result['model']['created']}), {how}")
+    typer.echo(f"{result['n']} paragraphs from {', '.join(result['data'])}")
+    tables = {"model": result, **result["baselines"]}
+    names = list(tables)
+    typer.echo(
+        f"{'':<24}{'support':>8}" + "".join(f"{n + ' P':>14}{'R':>7}{'F1':>7}" for n in names)
+    )
+    for label in result["model"]["labels"]:
+        cells = "".join(_prf(t["labels"][label]) for t in tables.values())
+        typer.echo(f"{label:<24}{result['labels'][label]['support']:>8}{cells}")
+    for average in ("micro", "macro", "samples"):
+        cells = "".join(_prf(t[average]) for t in tables.values())
+        typer.echo(f"{average + ' avg':<32}{cells}")
+    typer.echo(
+        f"{'exact-set accuracy':<32}"
+        + "".join(f"{'':>14}{'':>7}{t['exact_match']:>7.3f}" for t in tables.values())
+    )
+    typer.echo(
+        f"no-label paragraphs: {result['no_label']}, left empty: "
+        + ", ".join(f"{n} {t['no_label_left_empty']}" for n, t in tables.items())
+    )
+    for rank, mistake in enumerate(result["errors"], 1):
+        typer.echo(f"\nmistake {rank}: {mistake['where']} (distance {mistake['distance']:.3f})")
+        typer.echo(f"  gold {mistake['gold']}, predicted {mistake['predicted']}")
+        scores = ", ".join(
+            f"{lb} {mistake['scores'][lb]:.2f}/{mistake['thresholds'][lb]:.2f}"
+            for lb in mistake["wrong"]
+        )
+        typer.echo(f"  wrong: {scores} (probability/threshold)")
+        typer.echo(f"  {mistake['text']}")
+
+
+def _prf(row: dict[str, float]) -> str:
+    return f"{row['precision']:>14.3f}{row['recall']:>7.3f}{row['f1']:>7.3f}"
+
+
+@app.command("explain")
+@handles_errors
+def explain_command(
+    text: Annotated[str, typer.Argument(help="The paragraph, or - to read it from stdin.")],
+    model: ModelOption = None,
+    top: Annotated[
+        int, typer.Option("--top", min=0, help="Features to list each way, per label.")
+    ] = 8,
+    output_format: FormatOption = TableOrJson.table,
+) -> None:
+    """Show why a paragraph gets each label: its deciding sentence and strongest features.
+
+    Example: tagger explain "村口设立卡点，专人值守。居民排队做核酸检测。" --top 5
+    """
+    from tagger.explain import explain
+    from tagger.store import load
+
+    if text == "-":
+        text = sys.stdin.read()
+    if not text.strip():
+        raise UsageError(
+            "expected a paragraph to explain, found only whitespace; pass it as an argument "
+            "or pipe it in with -"
+        )
+    explanation = explain(load(model), text.strip(), top=top)
+    if output_format is TableOrJson.json:
+        _json(explanation.to_dict())
+    else:
+        _print_explanation(explanation)
+
+
+def _print_explanation(explanation: Explanation) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    # Rich colours only on a terminal; piped, the same calls print plain text.
+    console = Console(file=sys.stdout, highlight=False)
+    total = len(explanation.sentences)
+    for item in explanation.labels:
+        verdict = "yes" if item.decided else "no"
+        relation = ">=" if item.decided else "<"
+        console.print(
+            Text(
+                f"{item.label} {item.name}: p={item.probability:.3f} {relation} threshold "
+                f"{item.threshold:.3f}, {verdict}",
+                style="bold",
+            )
+        )
+        table = Table()
+        table.add_column("feature")
+        table.add_column("tf-idf", justify="right")
+        table.add_column("coef", justify="right")
+        table.add_column("contribution", justify="right")
+        for contribution, style in [(c, "green") for c in item.up] + [
+            (c, "red") for c in item.down
+        ]:
+            table.add_row(
+                Text(contribution.feature),
+                f"{contribution.value:.3f}",
+                f"{contribution.coef:+.3f}",
+                Text(f"{contribution.contribution:+.3f}", style=style),
+            )
+        shown = len(item.up) + len(item.down)
+        table.add_row(
+            Text(f"({item.n_features - shown} other features)"), "", "", f"{item.rest:+.3f}"
+        )
+        table.add_row(Text("(intercept)"), "", "", f"{item.intercept:+.3f}")
+        console.print(table)
+        console.print(
+            f"decision value {item.decision_value:+.3f} = intercept {item.intercept:+.3f} "
+            f"+ the {item.n_features} features of sentence {item.sentence_index + 1}/{total}:",
+            markup=False,
+        )
+        sentence = Text()
+        for run, weight in item.highlights():
+            sentence.append(
+                run, style="bold green" if weight > 0 else "bold red" if weight < 0 else ""
+            )
+        console.print(sentence)
+        console.print()
+
+
+@app.command("check")
+@handles_errors
+def check_command(
+    data: DataArgument,
+    model: ModelOption = None,
+    cv: Annotated[
+        int, typer.Option("--cv", min=2, help="Folds of the search for suspected label errors.")
+    ] = 5,
+    output_format: FormatOption = TableOrJson.table,
+) -> None:
+    """Check labelled data: format errors, duplicates, counts and suspected label errors.
+
+    Exits 1 when there are errors; warnings and suspects alone exit 0.
+
+    Example: tagger check data/labels --cv 5
+    """
+    from tagger.checks import check_data
+
+    typer.echo(f"checking (the search for label errors fits {cv} models) ...", err=True)
+    report = check_data(data, model, cv=cv)
+    if output_format is TableOrJson.json:
+        _json(report.to_dict())
+    else:
+        _print_report(report)
+    typer.echo(
+        f"{len(report.errors)} errors, {len(report.warnings)} warnings, "
+        f"{len(report.suspects)} suspected label errors",
+        err=True,
+    )
+    raise typer.Exit(report.exit_code)
+
+
+def _print_report(report: CheckReport) -> None:
+    counts = report.counts
+    typer.echo(f"{counts['paragraphs']} paragraphs in {len(report.files)} files")
+    typer.echo(f"label set: {report.schema or 'the model labels (no schema.json found)'}")
+    for title, issues in (("errors", report.errors), ("warnings", report.warnings)):
+        typer.echo(f"\n{title} ({len(issues)})")
+        for issue in issues:
+            typer.echo(f"  {issue}")
+    labels = list(counts["labels"])
+    typer.echo("\nlabel counts and co-occurrence (paragraphs with both labels)")
+    typer.echo(f"{'':<28}{'count':>7}" + "".join(f"{n:>7}" for n in range(1, len(labels) + 1)))
+    for n, label in enumerate(labels, 1):
+        row = "".join(f"{counts['co_occurrence'][label][other]:>7}" for other in labels)
+        typer.echo(f"{n:>3} {label:<24}{counts['labels'][label]:>7}{row}")
+    typer.echo(f"    {'(no label)':<24}{counts['no_label']:>7}")
+    shown = report.suspects[:SUSPECTS_SHOWN]
+    typer.echo(
+        f"\nsuspected label errors ({len(report.suspects)}; out-of-fold probability < 0.1 "
+        "for a label given, > 0.9 for one not given)"
+    )
+    for rank, suspect in enumerate(shown, 1):
+        given = "labelled" if suspect.gold else "not labelled"
+        typer.echo(
+            f"{rank:>3}. {suspect.where}: {given} {suspect.label}, "
+            f"p={suspect.probability:.3f}; labels {list(suspect.labels)}"
+        )
+        # The features that pulled the probability away from the label given.
+        evidence = suspect.evidence.down if suspect.gold else suspect.evidence.up
+        pulls = ", ".join(f"{c.feature} {c.contribution:+.2f}" for c in evidence)
+        typer.echo(f"     evidence: {pulls or '(the intercept alone)'}")
+        typer.echo(f"     {suspect.text}")
+    if len(report.suspects) > len(shown):
+        typer.echo(f"  ... {len(report.suspects) - len(shown)} more: --format json lists all")

@@ -1,0 +1,245 @@
+"""Why a paragraph got its scores: each label's decision value split into feature contributions.
+
+A paragraph scores as its best sentence (``Tagger.sentence_pooling``), so for each label the
+explanation names that sentence and splits its linear score exactly: the intercept plus, for
+every feature of the sentence, coefficient × tf-idf value. It reads the serving arrays, as
+tagging does, and so never imports scikit-learn.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tagger.errors import UsageError
+from tagger.features import linear_scores
+from tagger.model import Tagger, _sigmoid, check_texts
+from tagger.text import NUMBER_TOKEN, normalize, split_sentences
+
+
+@dataclass(frozen=True, slots=True)
+class Contribution:
+    """One feature of the explained sentence: ``contribution == coef * value``."""
+
+    feature: str  # "w:" word n-gram (tokens joined by a space) or "c:" character n-gram
+    value: float  # its tf-idf weight in the sentence
+    coef: float  # the label's coefficient for it
+    contribution: float
+
+    def pattern(self) -> re.Pattern[str]:
+        """Where the feature occurs in normalised text (numbers match as the features fold them)."""
+        if self.feature.startswith("w:"):
+            parts = [
+                r"[0-9]+(?:[.,][0-9]+)*%?" if token == NUMBER_TOKEN else re.escape(token)
+                for token in self.feature[2:].split(" ")
+            ]
+            return re.compile(r"\W*".join(parts))  # punctuation between tokens is dropped
+        return re.compile(
+            "".join("[0-9]+" if ch == "0" else re.escape(ch) for ch in self.feature[2:])
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class LabelExplanation:
+    """One label's score for a paragraph, taken apart.
+
+    ``intercept + sum(c.contribution for c in up + down) + rest == decision_value`` (up to
+    rounding): ``up`` and ``down`` are the ``top`` largest pushes each way, ``rest`` the sum of
+    the ``n_features - len(up) - len(down)`` contributions not listed.
+    """
+
+    label: str
+    name: str
+    probability: float
+    threshold: float
+    decided: bool
+    decision_value: float
+    sentence_index: int
+    sentence: str
+    intercept: float
+    up: tuple[Contribution, ...]
+    down: tuple[Contribution, ...]
+    rest: float
+    n_features: int
+
+    def highlights(self) -> list[tuple[str, float]]:
+        """The normalised sentence cut into runs, each with the weight of the listed features on it.
+
+        A feature's contribution is spread evenly over the characters it covers, so a run's sign
+        says whether its words pushed this label up or down. Runs below a tenth of the strongest
+        character's weight get 0.0: they are not worth a colour.
+        """
+        text = normalize(self.sentence)
+        weights = np.zeros(len(text))
+        for item in (*self.up, *self.down):
+            spans = [m.span() for m in item.pattern().finditer(text) if m.end() > m.start()]
+            for start, end in spans:
+                weights[start:end] += item.contribution / ((end - start) * len(spans))
+        cutoff = 0.1 * float(np.abs(weights).max()) if len(weights) else 0.0
+        signs = np.where(np.abs(weights) > cutoff, np.sign(weights), 0.0)
+        runs: list[tuple[str, float]] = []
+        start = 0
+        for i in range(1, len(text) + 1):
+            if i == len(text) or signs[i] != signs[start]:
+                weight = float(weights[start:i].sum()) if signs[start] else 0.0
+                runs.append((text[start:i], weight))
+                start = i
+        return runs
+
+    def to_dict(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in self.__slots__}
+        fields["up"] = [_contribution_dict(c) for c in self.up]
+        fields["down"] = [_contribution_dict(c) for c in self.down]
+        return fields
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LabelExplanation:
+        return cls(
+            **{
+                **data,
+                "up": tuple(Contribution(**c) for c in data["up"]),
+                "down": tuple(Contribution(**c) for c in data["down"]),
+            }
+        )
+
+
+def _contribution_dict(item: Contribution) -> dict[str, Any]:
+    return {
+        "feature": item.feature,
+        "value": item.value,
+        "coef": item.coef,
+        "contribution": item.contribution,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """A paragraph, its sentences, and one ``LabelExplanation`` per label of the model."""
+
+    text: str
+    sentences: tuple[str, ...]
+    labels: tuple[LabelExplanation, ...]
+
+    def __getitem__(self, label: str) -> LabelExplanation:
+        for item in self.labels:
+            if item.label == label:
+                return item
+        known = ", ".join(item.label for item in self.labels)
+        raise KeyError(f"no label {label!r} in this explanation; it has {known}")
+
+    @property
+    def predicted(self) -> list[str]:
+        return [item.label for item in self.labels if item.decided]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data; ``Explanation.from_dict`` reads it back."""
+        return {
+            "text": self.text,
+            "sentences": list(self.sentences),
+            "labels": [item.to_dict() for item in self.labels],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Explanation:
+        return cls(
+            data["text"],
+            tuple(data["sentences"]),
+            tuple(LabelExplanation.from_dict(item) for item in data["labels"]),
+        )
+
+
+# Feature names by column, built once per vocabulary: a loaded model parses its vocabulary only
+# when first asked, and inverting ~70,000 names for every explanation would dominate the cost.
+_NAMES: weakref.WeakKeyDictionary[Tagger, tuple[dict[str, int], list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _feature_names(tagger: Tagger) -> list[str]:
+    vocabulary = tagger.vocabulary_
+    cached = _NAMES.get(tagger)
+    if cached is None or cached[0] is not vocabulary:
+        names = [""] * len(vocabulary)
+        for name, column in vocabulary.items():
+            names[column] = name
+        cached = (vocabulary, names)
+        _NAMES[tagger] = cached
+    return cached[1]
+
+
+def explain(tagger: Tagger, text: str, top: int = 8) -> Explanation:
+    """Explain ``tagger``'s scores for one paragraph; ``Tagger.explain`` calls this.
+
+    ``top`` features are listed each way (up and down) per label; the rest are summed.
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"text: expected one paragraph as a string, found {type(text).__name__}")
+    return explain_many(tagger, [text], top=top)[0]
+
+
+def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Explanation]:
+    """``explain`` for several paragraphs, vectorised in one batch."""
+    texts = check_texts(texts)
+    if isinstance(top, bool) or not isinstance(top, int) or top < 0:
+        raise UsageError(f"top: expected a number of features to list (0 or more), got {top!r}")
+    if not hasattr(tagger, "coef_"):
+        raise UsageError("this Tagger is not trained yet: call fit() or use tagger.load()")
+    linear = tagger._linear()
+    split = [split_sentences(t) if linear.sentence_pooling else [t] for t in texts]
+    indptr, indices, data = rows = linear.rows([s for parts in split for s in parts])
+    # The arithmetic of LinearModel.scores, kept per sentence to see which sentence won.
+    scores = linear_scores(rows, linear.coef, linear.intercept)
+    probabilities = _sigmoid(scores)
+    names = _feature_names(tagger)
+    explanations = []
+    first = 0  # the row of the paragraph's first sentence
+    for text, parts in zip(texts, split, strict=True):
+        labels = []
+        for j, label in enumerate(tagger.labels_):
+            # argmax finds the value np.maximum.reduceat pools to (the first one on ties).
+            best = int(np.argmax(scores[first : first + len(parts), j]))
+            row = first + best
+            cut = slice(indptr[row], indptr[row + 1])
+            columns, values = indices[cut], data[cut]
+            coefs = linear.coef[j, columns]
+            contributions = coefs * values
+            up, down = _strongest(contributions, top)
+            listed = [
+                Contribution(names[columns[k]], float(values[k]), float(coefs[k]), float(c))
+                for k, c in zip(up + down, contributions[up + down], strict=True)
+            ]
+            threshold = float(tagger.thresholds_[j])
+            labels.append(
+                LabelExplanation(
+                    label=label,
+                    name=tagger.label_names_.get(label, ""),
+                    probability=float(probabilities[row, j]),
+                    threshold=threshold,
+                    decided=bool(probabilities[row, j] >= threshold),
+                    decision_value=float(scores[row, j]),
+                    sentence_index=best,
+                    sentence=parts[best],
+                    intercept=float(linear.intercept[j]),
+                    up=tuple(listed[: len(up)]),
+                    down=tuple(listed[len(up) :]),
+                    rest=float(contributions.sum() - contributions[up + down].sum()),
+                    n_features=len(columns),
+                )
+            )
+        explanations.append(Explanation(text, tuple(parts), tuple(labels)))
+        first += len(parts)
+    return explanations
+
+
+def _strongest(contributions: NDArray[np.float64], top: int) -> tuple[list[int], list[int]]:
+    """Positions of the ``top`` largest positive and the ``top`` most negative contributions."""
+    order = np.argsort(-contributions, kind="stable")
+    up = [int(k) for k in order[:top] if contributions[k] > 0]
+    down = [int(k) for k in order[::-1][:top] if contributions[k] < 0]
+    return up, down

@@ -1,0 +1,152 @@
+"""Explanations take each label's score apart exactly, without scikit-learn."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+import tagger.cli_inspect  # noqa: F401  (registers evaluate, explain and check)
+from tagger import Tagger, UsageError, load
+from tagger.cli import app
+from tagger.explain import Explanation, explain, explain_many
+
+from .support import CHECKPOINT, TESTING
+
+runner = CliRunner()
+
+# Three sentences: one about nothing, one about a checkpoint, one about testing.
+PARAGRAPH = "今天天气晴朗，气温回升。村口设立卡点，专人值守，查验健康码。居民排队进行核酸检测。"
+
+
+@pytest.mark.parametrize("top", [0, 3, 8, 10_000])
+def test_intercept_plus_contributions_is_the_decision_value(trained: Tagger, top: int) -> None:
+    explanation = explain(trained, PARAGRAPH, top=top)
+    decision = trained.decision_function([PARAGRAPH])[0]
+    probability = trained.predict_proba([PARAGRAPH])[0]
+    assert [item.label for item in explanation.labels] == trained.labels_
+    for j, item in enumerate(explanation.labels):
+        listed = sum(c.contribution for c in (*item.up, *item.down))
+        assert item.intercept + listed + item.rest == pytest.approx(item.decision_value, abs=1e-9)
+        assert item.decision_value == pytest.approx(decision[j], abs=1e-9)
+        assert item.probability == pytest.approx(probability[j], abs=1e-12)
+        assert item.decided == (probability[j] >= trained.thresholds_[j])
+        assert len(item.up) <= top and len(item.down) <= top
+        for c in (*item.up, *item.down):
+            assert c.contribution == c.coef * c.value
+            assert c.feature[:2] in ("w:", "c:")
+        assert [c.contribution for c in item.up] == sorted(
+            (c.contribution for c in item.up), reverse=True
+        )
+        assert [c.contribution for c in item.down] == sorted(c.contribution for c in item.down)
+        assert all(c.contribution > 0 for c in item.up) and all(
+            c.contribution < 0 for c in item.down
+        )
+
+
+def test_the_explained_sentence_is_the_best_scoring_one(trained: Tagger) -> None:
+    explanation = explain(trained, PARAGRAPH)
+    assert len(explanation.sentences) == 3
+    per_sentence = trained.decision_function(list(explanation.sentences))
+    for j, item in enumerate(explanation.labels):
+        assert item.sentence_index == int(np.argmax(per_sentence[:, j]))
+        assert item.sentence == explanation.sentences[item.sentence_index]
+    assert explanation[CHECKPOINT].sentence_index == 1
+    assert explanation[TESTING].sentence_index == 2
+    assert {CHECKPOINT, TESTING} <= set(explanation.predicted)
+
+
+def test_json_round_trip(trained: Tagger) -> None:
+    explanation = explain(trained, PARAGRAPH, top=4)
+    data = json.loads(json.dumps(explanation.to_dict(), ensure_ascii=False))
+    assert Explanation.from_dict(data) == explanation
+    assert set(data["labels"][0]) >= {"label", "probability", "threshold", "decided", "up", "rest"}
+
+
+def test_a_loaded_model_explains_like_the_trained_one(trained: Tagger, saved_model: Path) -> None:
+    fresh, loaded = explain(trained, PARAGRAPH), explain(load(saved_model), PARAGRAPH)
+    for a, b in zip(fresh.labels, loaded.labels, strict=True):
+        assert a.decision_value == pytest.approx(b.decision_value, abs=1e-9)
+        assert [c.feature for c in a.up] == [c.feature for c in b.up]
+        assert a.sentence_index == b.sentence_index
+
+
+def test_a_batch_explains_each_paragraph_as_alone(trained: Tagger) -> None:
+    texts = [PARAGRAPH, "青年志愿者为居家老人送菜送药。", ""]
+    assert explain_many(trained, texts) == [explain(trained, t) for t in texts]
+
+
+def test_highlights_cover_the_sentence_and_mark_the_strongest_words(trained: Tagger) -> None:
+    item = explain(trained, PARAGRAPH)[CHECKPOINT]
+    runs = item.highlights()
+    assert "".join(run for run, _ in runs) == "村口设立卡点,专人值守,查验健康码。"
+    assert any(weight > 0 for _, weight in runs)
+
+
+def test_bad_arguments_say_what_was_expected(trained: Tagger) -> None:
+    with pytest.raises(UsageError, match="one paragraph as a string"):
+        explain(trained, ["a list"])  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="top: expected"):
+        explain(trained, PARAGRAPH, top=-1)
+    with pytest.raises(UsageError, match="not trained yet"):
+        explain(Tagger(), PARAGRAPH)
+
+
+def test_explaining_does_not_import_scikit_learn() -> None:
+    code = (
+        "import sys, tagger\n"
+        "from tagger.explain import explain\n"
+        "explain(tagger.load(), '村口设立卡点，专人值守。')\n"
+        "assert 'sklearn' not in sys.modules, 'explain imported scikit-learn'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_cli_explain_prints_a_table_per_label(saved_model: Path) -> None:
+    result = runner.invoke(app, ["explain", PARAGRAPH, "-m", str(saved_model), "--top", "3"])
+    assert result.exit_code == 0, result.stderr
+    for label in load(saved_model).labels_:
+        assert label in result.stdout
+    assert "decision value" in result.stdout and "(intercept)" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour codes when not on a terminal
+    assert result.stderr == ""
+
+
+def test_cli_explain_reads_stdin_and_writes_json(saved_model: Path) -> None:
+    result = runner.invoke(
+        app, ["explain", "-", "-m", str(saved_model), "--format", "json"], input=PARAGRAPH + "\n"
+    )
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["text"] == PARAGRAPH
+    assert Explanation.from_dict(data) == explain(load(saved_model), PARAGRAPH)
+
+
+def test_cli_explain_refuses_empty_text(saved_model: Path) -> None:
+    result = runner.invoke(app, ["explain", "-", "-m", str(saved_model)], input="  \n")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: expected a paragraph to explain")
+
+
+@pytest.mark.parametrize("command", ["evaluate", "explain", "check"])
+def test_every_inspect_command_has_help_with_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example: tagger " + command in result.stdout
+
+
+def test_without_sentence_pooling_the_whole_paragraph_is_explained(
+    tiny_texts: list[str], tiny_labels: list[list[str]]
+) -> None:
+    whole = Tagger(cv=None, sentence_pooling=False).fit(tiny_texts, tiny_labels)
+    explanation = explain(whole, PARAGRAPH)
+    assert explanation.sentences == (PARAGRAPH,)
+    for j, item in enumerate(explanation.labels):
+        listed = sum(c.contribution for c in (*item.up, *item.down))
+        assert item.intercept + listed + item.rest == pytest.approx(item.decision_value, abs=1e-9)
+        assert item.decision_value == pytest.approx(
+            whole.decision_function([PARAGRAPH])[0, j], abs=1e-9
+        )
