@@ -122,3 +122,40 @@ def test_the_public_names_resolve_lazily() -> None:
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert run.stdout.strip() == "False"
+
+
+def copy_with_sklearn_version(saved_model: Path, tmp_path: Path, version: str) -> Path:
+    copy = tmp_path / f"model-{version}"
+    copy.mkdir()
+    for path in saved_model.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    manifest = json.loads((copy / MANIFEST).read_text("utf-8"))
+    manifest["versions"]["scikit-learn"] = version
+    (copy / MANIFEST).write_text(json.dumps(manifest), "utf-8")
+    return copy
+
+
+def test_another_major_scikit_learn_version_is_refused(saved_model: Path, tmp_path: Path) -> None:
+    import sklearn
+
+    major = int(sklearn.__version__.split(".")[0])
+    copy = copy_with_sklearn_version(saved_model, tmp_path, f"{major + 1}.0.0")
+    with pytest.raises(ModelError, match="different major version cannot read it safely"):
+        load_estimator(copy, trust=True)
+    assert load(copy).predict(TEXTS)  # the pickle-free serving files still load
+
+
+def test_another_minor_scikit_learn_version_warns_once(saved_model: Path, tmp_path: Path) -> None:
+    import warnings
+
+    import sklearn
+
+    major, minor = (int(p) for p in sklearn.__version__.split(".")[:2])
+    copy = copy_with_sklearn_version(saved_model, tmp_path, f"{major}.{minor + 1}.0")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        load_estimator(copy, trust=True)
+    assert [str(w.message) for w in caught if "scikit-learn" in str(w.message)] == [
+        f"{copy}: made with scikit-learn {major}.{minor + 1}.0, running {sklearn.__version__}; "
+        "if results look wrong, retrain with 'tagger train'"
+    ]

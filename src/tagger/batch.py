@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from tagger.errors import UsageError
 from tagger.inputs import STDIN, Skipped, expand, read_pages
@@ -15,10 +15,12 @@ from tagger.tagging import TaggedBlock, tag_pages
 if TYPE_CHECKING:
     from tagger.model import Tagger
 
-Result = list[TaggedBlock] | Skipped
+Result = list[Any] | Skipped  # a file's records (or their encodings), or why it was skipped
+Encode = Callable[[TaggedBlock], Any]
 
 _worker_model: Tagger | None = None
 _worker_all_blocks = False
+_worker_encode: Encode | None = None
 
 
 def tag_inputs(
@@ -28,7 +30,8 @@ def tag_inputs(
     all_blocks: bool = False,
     jobs: int = 1,
     on_result: Callable[[str, Result], None] | None = None,
-) -> Iterator[TaggedBlock]:
+    encode: Encode | None = None,
+) -> Iterator[Any]:
     """Tag every page named by ``paths`` (files, directories, ``-``) and yield the records.
 
     ``model`` is a loaded ``Tagger`` or a model directory (None: the bundled model). With
@@ -36,12 +39,16 @@ def tag_inputs(
     the segmenter once, receives only paths and sends back only results, and the output keeps
     the input order. ``on_result(path, result)`` is called once per input, after its records
     are yielded: a list of records, or a ``Skipped`` saying why it was not read.
+
+    With ``encode`` (a module-level function, so that workers can receive it) each record is
+    yielded as ``encode(record)``, worked out in the workers: the parent then only writes.
     """
     if not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"jobs: expected a whole number of processes >= 1, found {jobs!r}")
     report = on_result or (lambda path, result: None)
     if jobs == 1:
-        yield from _tag_here(paths, _as_tagger(model), all_blocks, report)
+        records = _tag_here(paths, _as_tagger(model), all_blocks, report)
+        yield from records if encode is None else map(encode, records)
         return
     if STDIN in paths:
         raise UsageError("stdin (-) is read by one process: drop --jobs, or name files instead")
@@ -50,7 +57,8 @@ def tag_inputs(
     from concurrent.futures import ProcessPoolExecutor
 
     names = list(expand(paths))
-    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=(model, all_blocks)) as pool:
+    start = (model, all_blocks, encode)
+    with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=start) as pool:
         files = [n for n in names if not isinstance(n, Skipped)]
         results = iter(pool.map(_tag_file, files, chunksize=4))
         for name in names:
@@ -85,9 +93,11 @@ def _tag_here(
         report(pages.popleft().source, results)
 
 
-def _start_worker(model: str | os.PathLike[str] | None, all_blocks: bool) -> None:
-    global _worker_model, _worker_all_blocks
-    _worker_model, _worker_all_blocks = _as_tagger(model), all_blocks
+def _start_worker(
+    model: str | os.PathLike[str] | None, all_blocks: bool, encode: Encode | None
+) -> None:
+    global _worker_model, _worker_all_blocks, _worker_encode
+    _worker_model, _worker_all_blocks, _worker_encode = _as_tagger(model), all_blocks, encode
 
 
 def _tag_file(path: str) -> Result:
@@ -95,4 +105,5 @@ def _tag_file(path: str) -> Result:
     (page,) = read_pages([path])
     if isinstance(page, Skipped):
         return page
-    return next(tag_pages(_worker_model, [page], all_blocks=_worker_all_blocks))
+    records = next(tag_pages(_worker_model, [page], all_blocks=_worker_all_blocks))
+    return records if _worker_encode is None else [_worker_encode(r) for r in records]

@@ -120,7 +120,7 @@ def tag(
         return
     from tagger.batch import tag_inputs
     from tagger.inputs import Skipped
-    from tagger.output import atomic_output, write_csv, write_jsonl
+    from tagger.output import atomic_output, jsonl_line, write_csv, write_jsonl
     from tagger.store import load
 
     tagger = load(model)
@@ -145,6 +145,7 @@ def tag(
         all_blocks=all_blocks,
         jobs=jobs,
         on_result=on_result,
+        encode=jsonl_line if fmt is Format.jsonl else None,  # workers encode, the parent writes
     )
 
     def write(out: TextIO) -> None:

@@ -22,10 +22,16 @@ CSV_COLUMNS = ("source", "article", "index", "kind", "start", "end", "labels")
 _LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
 
 
-def write_jsonl(records: Iterable[TaggedBlock], out: TextIO) -> int:
+def jsonl_line(record: TaggedBlock) -> str:
+    """One record as one line of JSON, newline included."""
+    return json.dumps(record.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+
+
+def write_jsonl(records: Iterable[TaggedBlock | str], out: TextIO) -> int:
+    """Write records (or lines already made by ``jsonl_line``) as JSON Lines."""
     count = 0
     for record in records:
-        out.write(json.dumps(record.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS) + "\n")
+        out.write(record if isinstance(record, str) else jsonl_line(record))
         count += 1
     return count
 

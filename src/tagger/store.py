@@ -91,7 +91,7 @@ def save(tagger: Tagger, directory: str | os.PathLike[str], **metadata: Any) -> 
                 sublinear_tf=tagger.sublinear_tf,
             )
             compiled = {f"compiled_{k}": v for k, v in vocabulary_index.to_arrays().items()}
-        np.savez_compressed(
+        np.savez(
             staging / ARRAYS,
             idf=tagger.idf_,
             coef=tagger.coef_,
