@@ -16,13 +16,18 @@ class InputError(TaggerError):
 class DataError(TaggerError):
     """Labelled data is malformed; carries every problem found, each as ``file:line: message``."""
 
+    shown = 20  # a file of unlabelled text would otherwise print one line per paragraph
+
     def __init__(self, problems: list[str]) -> None:
         self.problems = list(problems)
         count = len(self.problems)
         head = (
             f"{count} problem{'s' if count != 1 else ''} in the labelled data; fix them and retry:"
         )
-        super().__init__("\n".join([head, *self.problems]))
+        lines = [head, *self.problems[: self.shown]]
+        if count > self.shown:
+            lines.append(f"... and {count - self.shown} more like these")
+        super().__init__("\n".join(lines))
 
 
 class ModelError(TaggerError):

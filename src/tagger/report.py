@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from tagger.dataset import Example, data_files, read_examples
-from tagger.errors import DataError, TaggerError, UsageError
+from tagger.dataset import Example, data_files
+from tagger.errors import TaggerError, UsageError
+from tagger.evaluation import read_labelled
 from tagger.html_view import REPORT_CSS, document, label_chip, label_colours
 from tagger.metrics import indicator, scores_table
 
@@ -28,8 +29,6 @@ if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from tagger.model import Tagger
-
-_MAX_PROBLEMS = 20  # a file of unlabelled text would otherwise print one line per paragraph
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,9 @@ def build_report(
     figure_class = _figure_class()  # fail on a missing matplotlib before any slow work
     tagger, model_name = _resolve_model(model)
     labels = list(tagger.labels_)
-    examples, files = _read_labelled(data_paths, labels)
+    paths = [data_paths] if isinstance(data_paths, str | os.PathLike) else list(data_paths)
+    files = data_files([Path(p) for p in paths])
+    examples, _, _ = read_labelled(paths, labels)
     run = _Run(
         examples,
         labels,
@@ -99,38 +100,6 @@ def build_report(
         _worst_errors(run, errors),
     ]
     return document("tagger: evaluation report", "\n".join(body) + "\n", labels, REPORT_CSS)
-
-
-def _read_labelled(
-    paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str], labels: Sequence[str]
-) -> tuple[list[Example], list[Path]]:
-    """Labelled paragraphs from JSONL files or directories, checked against ``labels``."""
-    if isinstance(paths, str | os.PathLike):
-        paths = [paths]
-    files = data_files([Path(p) for p in paths])
-    examples: list[Example] = []
-    problems: list[str] = []
-    for path in files:
-        found, trouble = read_examples(path, None)
-        problems += trouble
-        for example in found:
-            unknown = [lb for lb in example.labels if lb not in labels]
-            if unknown:
-                problems.append(
-                    f"{example.where}: label {', '.join(map(repr, unknown))} is not one this "
-                    f"model predicts ({', '.join(labels)}); evaluate with a model trained on it"
-                )
-            else:
-                examples.append(example)
-    if problems:
-        error = DataError(problems)  # .problems keeps every one, for callers that want them
-        if len(problems) > _MAX_PROBLEMS:
-            shown = "\n".join(problems[:_MAX_PROBLEMS])
-            error.args = (f"{len(problems)} problems in the labelled data; the first:\n{shown}",)
-        raise error
-    if not examples:
-        raise DataError([f"{', '.join(map(str, files))}: no labelled paragraphs to evaluate on"])
-    return examples, files
 
 
 def _figure_class() -> type[Figure]:
