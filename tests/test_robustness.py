@@ -107,3 +107,20 @@ def test_a_huge_page_is_read_in_parts_with_the_same_records(
     assert len(parts) > 10
     assert [r.to_dict() for rs in tag_pages(trained, parts) for r in rs] == whole
     assert [r["text"] for r in whole] == paragraphs
+
+
+def test_workers_tag_a_huge_page_in_parts_like_one_process(
+    saved_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagger import inputs
+    from tagger.batch import tag_inputs
+
+    page = tmp_path / "huge.txt"
+    page.write_text("\n\n".join(f"第{n}段：村口设立卡点，专人值守。" for n in range(200)), "utf-8")
+    (tmp_path / "small.txt").write_text(GOOD, "utf-8")
+    monkeypatch.setattr(inputs, "LARGE_PAGE_BYTES", 1000)  # workers are forked: they see it too
+    monkeypatch.setattr(inputs, "PART_BYTES", 1500)
+    one = [r.to_dict() for r in tag_inputs([str(tmp_path)], saved_model)]
+    two = [r.to_dict() for r in tag_inputs([str(tmp_path)], saved_model, jobs=2)]
+    assert len(one) == 201
+    assert two == one

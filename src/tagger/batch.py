@@ -21,6 +21,7 @@ Encode = Callable[[TaggedBlock], Any]
 _worker_model: Tagger | None = None
 _worker_all_blocks = False
 _worker_encode: Encode | None = None
+_FILES_PER_TASK = 8
 
 
 def tag_inputs(
@@ -60,7 +61,9 @@ def tag_inputs(
     start = (model, all_blocks, encode)
     with ProcessPoolExecutor(jobs, initializer=_start_worker, initargs=start) as pool:
         files = [n for n in names if not isinstance(n, Skipped)]
-        results = iter(pool.map(_tag_file, files, chunksize=4))
+        # A few files per task: fewer messages, and one numpy batch for several small pages.
+        chunks = [files[i : i + _FILES_PER_TASK] for i in range(0, len(files), _FILES_PER_TASK)]
+        results = (result for chunk in pool.map(_tag_files, chunks) for result in chunk)
         for name in names:
             result = name if isinstance(name, Skipped) else next(results)
             if not isinstance(result, Skipped):
@@ -100,10 +103,23 @@ def _start_worker(
     _worker_model, _worker_all_blocks, _worker_encode = _as_tagger(model), all_blocks, encode
 
 
-def _tag_file(path: str) -> Result:
+def _tag_files(paths: list[str]) -> list[Result]:
+    """Runs in a worker: tag a few files in one batch; one result per file, in order."""
     assert _worker_model is not None, "worker started without a model"
-    (page,) = read_pages([path])
-    if isinstance(page, Skipped):
-        return page
-    records = next(tag_pages(_worker_model, [page], all_blocks=_worker_all_blocks))
-    return records if _worker_encode is None else [_worker_encode(r) for r in records]
+    results: list[Result] = [[] for _ in paths]
+    owners: deque[int] = deque()
+
+    def pages() -> Iterator[Page]:
+        for i, path in enumerate(paths):
+            for page in read_pages([path]):  # a huge page comes in several parts
+                if isinstance(page, Skipped):
+                    results[i] = page
+                else:
+                    owners.append(i)
+                    yield page
+
+    for records in tag_pages(_worker_model, pages(), all_blocks=_worker_all_blocks):
+        found = results[owners.popleft()]
+        assert not isinstance(found, Skipped)
+        found.extend(records if _worker_encode is None else map(_worker_encode, records))
+    return results
