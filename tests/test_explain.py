@@ -18,7 +18,7 @@ from .support import CHECKPOINT, TESTING
 
 runner = CliRunner()
 
-# Three sentences: one about nothing, one about a checkpoint, one about testing.
+# Three passages: one about nothing, one about a checkpoint, one about testing.
 PARAGRAPH = "今天天气晴朗，气温回升。村口设立卡点，专人值守，查验健康码。居民排队进行核酸检测。"
 
 
@@ -47,15 +47,17 @@ def test_intercept_plus_contributions_is_the_decision_value(trained: Tagger, top
         )
 
 
-def test_the_explained_sentence_is_the_best_scoring_one(trained: Tagger) -> None:
+def test_the_explained_passage_is_the_best_scoring_one(trained: Tagger) -> None:
+    from tagger.text import split_passages
+
     explanation = explain(trained, PARAGRAPH)
-    assert len(explanation.sentences) == 3
-    per_sentence = trained.decision_function(list(explanation.sentences))
+    assert explanation.passages == tuple(split_passages(PARAGRAPH))
+    per_passage = trained._linear().unpooled_scores(list(explanation.passages))
     for j, item in enumerate(explanation.labels):
-        assert item.sentence_index == int(np.argmax(per_sentence[:, j]))
-        assert item.sentence == explanation.sentences[item.sentence_index]
-    assert explanation[CHECKPOINT].sentence_index == 1
-    assert explanation[TESTING].sentence_index == 2
+        assert item.passage_index == int(np.argmax(per_passage[:, j]))
+        assert item.passage == explanation.passages[item.passage_index]
+    assert "卡点" in explanation[CHECKPOINT].passage
+    assert "核酸" in explanation[TESTING].passage
     assert {CHECKPOINT, TESTING} <= set(explanation.predicted)
 
 
@@ -71,7 +73,7 @@ def test_a_loaded_model_explains_like_the_trained_one(trained: Tagger, saved_mod
     for a, b in zip(fresh.labels, loaded.labels, strict=True):
         assert a.decision_value == pytest.approx(b.decision_value, abs=1e-9)
         assert [c.feature for c in a.up] == [c.feature for c in b.up]
-        assert a.sentence_index == b.sentence_index
+        assert a.passage_index == b.passage_index
 
 
 def test_a_batch_explains_each_paragraph_as_alone(trained: Tagger) -> None:
@@ -79,7 +81,7 @@ def test_a_batch_explains_each_paragraph_as_alone(trained: Tagger) -> None:
     assert explain_many(trained, texts) == [explain(trained, t) for t in texts]
 
 
-def test_highlights_cover_the_sentence_and_mark_the_strongest_words(trained: Tagger) -> None:
+def test_highlights_cover_the_passage_and_mark_the_strongest_words(trained: Tagger) -> None:
     item = explain(trained, PARAGRAPH)[CHECKPOINT]
     runs = item.highlights()
     assert "".join(run for run, _ in runs) == "村口设立卡点,专人值守,查验健康码。"
@@ -138,12 +140,12 @@ def test_every_inspect_command_has_help_with_an_example(command: str) -> None:
     assert "Example: tagger " + command in result.stdout
 
 
-def test_without_sentence_pooling_the_whole_paragraph_is_explained(
+def test_without_passage_pooling_the_whole_paragraph_is_explained(
     tiny_texts: list[str], tiny_labels: list[list[str]]
 ) -> None:
-    whole = Tagger(cv=None, sentence_pooling=False).fit(tiny_texts, tiny_labels)
+    whole = Tagger(cv=None, pooling=None).fit(tiny_texts, tiny_labels)
     explanation = explain(whole, PARAGRAPH)
-    assert explanation.sentences == (PARAGRAPH,)
+    assert explanation.passages == (PARAGRAPH,)
     for j, item in enumerate(explanation.labels):
         listed = sum(c.contribution for c in (*item.up, *item.down))
         assert item.intercept + listed + item.rest == pytest.approx(item.decision_value, abs=1e-9)

@@ -90,11 +90,11 @@ def test_numpy_rows_equal_scikit_learns(trained: Tagger, tiny_texts: list[str]) 
     np.testing.assert_allclose(ours, expected.toarray(), rtol=0, atol=1e-12)
 
 
-def test_a_paragraph_scores_as_its_best_sentence(trained: Tagger) -> None:
-    from tagger.text import split_sentences
+def test_a_paragraph_scores_as_its_best_passage(trained: Tagger) -> None:
+    from tagger.text import split_passages
 
     for text in MIXED:
-        best = sklearn_scores(trained, split_sentences(text)).max(axis=0)
+        best = sklearn_scores(trained, split_passages(text)).max(axis=0)
         np.testing.assert_allclose(trained.decision_function([text])[0], best, rtol=0, atol=1e-9)
     proba = trained.predict_proba(MIXED)
     np.testing.assert_allclose(
@@ -105,7 +105,7 @@ def test_a_paragraph_scores_as_its_best_sentence(trained: Tagger) -> None:
 def test_without_pooling_scores_equal_scikit_learns(
     tiny_texts: list[str], tiny_labels: list[list[str]]
 ) -> None:
-    model = Tagger(cv=2, sentence_pooling=False).fit(tiny_texts, tiny_labels)
+    model = Tagger(cv=2, pooling=None).fit(tiny_texts, tiny_labels)
     np.testing.assert_allclose(
         model.decision_function(MIXED), sklearn_scores(model, MIXED), rtol=0, atol=1e-9
     )
@@ -114,9 +114,9 @@ def test_without_pooling_scores_equal_scikit_learns(
 def test_features_beyond_the_compiled_range_still_match(
     tiny_texts: list[str], tiny_labels: list[list[str]]
 ) -> None:
-    model = Tagger(
-        cv=2, char_ngram_range=(2, 5), word_ngram_range=(1, 3), sentence_pooling=False
-    ).fit(tiny_texts, tiny_labels)
+    model = Tagger(cv=2, char_ngram_range=(2, 5), word_ngram_range=(1, 3), pooling=None).fit(
+        tiny_texts, tiny_labels
+    )
     np.testing.assert_allclose(
         model.decision_function(MIXED), sklearn_scores(model, MIXED), rtol=0, atol=1e-9
     )

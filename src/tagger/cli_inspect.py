@@ -128,7 +128,7 @@ def explain_command(
     ] = 8,
     output_format: FormatOption = TableOrJson.table,
 ) -> None:
-    """Show why a paragraph gets each label: its deciding sentence and strongest features.
+    """Show why a paragraph gets each label: its deciding passage and strongest features.
 
     Example: tagger explain "村口设立卡点，专人值守。居民排队做核酸检测。" --top 5
     """
@@ -156,7 +156,7 @@ def _print_explanation(explanation: Explanation) -> None:
 
     # Rich colours only on a terminal; piped, the same calls print plain text.
     console = Console(file=sys.stdout, highlight=False)
-    total = len(explanation.sentences)
+    total = len(explanation.passages)
     for item in explanation.labels:
         verdict = "yes" if item.decided else "no"
         relation = ">=" if item.decided else "<"
@@ -189,15 +189,15 @@ def _print_explanation(explanation: Explanation) -> None:
         console.print(table)
         console.print(
             f"decision value {item.decision_value:+.3f} = intercept {item.intercept:+.3f} "
-            f"+ the {item.n_features} features of sentence {item.sentence_index + 1}/{total}:",
+            f"+ the {item.n_features} features of passage {item.passage_index + 1}/{total}:",
             markup=False,
         )
-        sentence = Text()
+        passage = Text()
         for run, weight in item.highlights():
-            sentence.append(
+            passage.append(
                 run, style="bold green" if weight > 0 else "bold red" if weight < 0 else ""
             )
-        console.print(sentence)
+        console.print(passage)
         console.print()
 
 

@@ -1,9 +1,9 @@
 """Why a paragraph got its scores: each label's decision value split into feature contributions.
 
-A paragraph scores as its best sentence (``Tagger.sentence_pooling``), so for each label the
-explanation names that sentence and splits its linear score exactly: the intercept plus, for
-every feature of the sentence, coefficient × tf-idf value. It reads the serving arrays, as
-tagging does, and so never imports scikit-learn.
+A paragraph scores as its best unit (a passage of two or three clauses, by default; see
+``Tagger.pooling``), so for each label the explanation names that unit and splits its linear
+score exactly: the intercept plus, for every feature of the unit, coefficient × tf-idf value.
+It reads the serving arrays, as tagging does, and so never imports scikit-learn.
 """
 
 from __future__ import annotations
@@ -20,15 +20,15 @@ from numpy.typing import NDArray
 from tagger.errors import UsageError
 from tagger.features import linear_scores
 from tagger.model import Tagger, _sigmoid, check_texts
-from tagger.text import NUMBER_TOKEN, normalize, split_sentences
+from tagger.text import NUMBER_TOKEN, normalize
 
 
 @dataclass(frozen=True, slots=True)
 class Contribution:
-    """One feature of the explained sentence: ``contribution == coef * value``."""
+    """One feature of the explained passage: ``contribution == coef * value``."""
 
     feature: str  # "w:" word n-gram (tokens joined by a space) or "c:" character n-gram
-    value: float  # its tf-idf weight in the sentence
+    value: float  # its tf-idf weight in the passage
     coef: float  # the label's coefficient for it
     contribution: float
 
@@ -60,8 +60,8 @@ class LabelExplanation:
     threshold: float
     decided: bool
     decision_value: float
-    sentence_index: int
-    sentence: str
+    passage_index: int
+    passage: str
     intercept: float
     up: tuple[Contribution, ...]
     down: tuple[Contribution, ...]
@@ -69,13 +69,13 @@ class LabelExplanation:
     n_features: int
 
     def highlights(self) -> list[tuple[str, float]]:
-        """The normalised sentence cut into runs, each with the weight of the listed features on it.
+        """The normalised passage cut into runs, each with the weight of the listed features on it.
 
         A feature's contribution is spread evenly over the characters it covers, so a run's sign
         says whether its words pushed this label up or down. Runs below a tenth of the strongest
         character's weight get 0.0: they are not worth a colour.
         """
-        text = normalize(self.sentence)
+        text = normalize(self.passage)
         weights = np.zeros(len(text))
         for item in (*self.up, *self.down):
             spans = [m.span() for m in item.pattern().finditer(text) if m.end() > m.start()]
@@ -120,10 +120,10 @@ def _contribution_dict(item: Contribution) -> dict[str, Any]:
 
 @dataclass(frozen=True, slots=True)
 class Explanation:
-    """A paragraph, its sentences, and one ``LabelExplanation`` per label of the model."""
+    """A paragraph, its passages, and one ``LabelExplanation`` per label of the model."""
 
     text: str
-    sentences: tuple[str, ...]
+    passages: tuple[str, ...]
     labels: tuple[LabelExplanation, ...]
 
     def __getitem__(self, label: str) -> LabelExplanation:
@@ -141,7 +141,7 @@ class Explanation:
         """Plain JSON-ready data; ``Explanation.from_dict`` reads it back."""
         return {
             "text": self.text,
-            "sentences": list(self.sentences),
+            "passages": list(self.passages),
             "labels": [item.to_dict() for item in self.labels],
         }
 
@@ -149,7 +149,7 @@ class Explanation:
     def from_dict(cls, data: dict[str, Any]) -> Explanation:
         return cls(
             data["text"],
-            tuple(data["sentences"]),
+            tuple(data["passages"]),
             tuple(LabelExplanation.from_dict(item) for item in data["labels"]),
         )
 
@@ -191,14 +191,14 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
     if not hasattr(tagger, "coef_"):
         raise UsageError("this Tagger is not trained yet: call fit() or use tagger.load()")
     linear = tagger._linear()
-    split = [split_sentences(t) if linear.sentence_pooling else [t] for t in texts]
+    split = [linear.units(t) for t in texts]
     indptr, indices, data = rows = linear.rows([s for parts in split for s in parts])
-    # The arithmetic of LinearModel.scores, kept per sentence to see which sentence won.
+    # The arithmetic of LinearModel.scores, kept per passage to see which passage won.
     scores = linear_scores(rows, linear.coef, linear.intercept)
     probabilities = _sigmoid(scores)
     names = _feature_names(tagger)
     explanations = []
-    first = 0  # the row of the paragraph's first sentence
+    first = 0  # the row of the paragraph's first passage
     for text, parts in zip(texts, split, strict=True):
         labels = []
         for j, label in enumerate(tagger.labels_):
@@ -223,8 +223,8 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
                     threshold=threshold,
                     decided=bool(probabilities[row, j] >= threshold),
                     decision_value=float(scores[row, j]),
-                    sentence_index=best,
-                    sentence=parts[best],
+                    passage_index=best,
+                    passage=parts[best],
                     intercept=float(linear.intercept[j]),
                     up=tuple(listed[: len(up)]),
                     down=tuple(listed[len(up) :]),

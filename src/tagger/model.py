@@ -26,7 +26,7 @@ _PARAMS = (
     "sublinear_tf",
     "C",
     "class_weight",
-    "sentence_pooling",
+    "pooling",
     "cv",
     "random_state",
 )
@@ -50,10 +50,12 @@ class Tagger:
     """Tags paragraphs with zero, one or several labels.
 
     One logistic regression per label on TF-IDF of jieba word n-grams and character n-grams;
-    per-label thresholds are tuned on out-of-fold scores to maximise that label's F1. With
-    ``sentence_pooling`` a paragraph scores as its highest-scoring sentence: a paragraph reports
-    a measure when any of its sentences does, and one sentence about testing inside a long
-    bulletin would otherwise be drowned by the rest of the paragraph. It follows
+    per-label thresholds are tuned on out-of-fold scores to maximise that label's F1. A
+    paragraph scores as its highest-scoring unit: with ``pooling="passages"`` (the default)
+    every run of two or three consecutive clauses (``tagger.text.split_passages``), with
+    ``"sentences"`` every sentence, with ``None`` the whole paragraph. A paragraph reports a
+    measure when any passage of it does, and one clause about a highway checkpoint inside a
+    long bulletin would otherwise be drowned by the rest. It follows
     scikit-learn's estimator contract (``get_params``, ``set_params``, ``clone``) without
     importing scikit-learn until ``fit``.
 
@@ -88,7 +90,7 @@ class Tagger:
         sublinear_tf: bool = True,
         C: float = 10.0,
         class_weight: str | None = "balanced",
-        sentence_pooling: bool = True,
+        pooling: str | None = "passages",
         cv: int | None = 5,
         random_state: int = 0,
     ) -> None:
@@ -98,7 +100,7 @@ class Tagger:
         self.sublinear_tf = sublinear_tf
         self.C = C
         self.class_weight = class_weight
-        self.sentence_pooling = sentence_pooling
+        self.pooling = pooling
         self.cv = cv
         self.random_state = random_state
 
@@ -214,7 +216,7 @@ class Tagger:
             intercept=np.array([e.intercept_[0] for e in estimators], dtype=np.float64),
             spec=self.feature_spec,
             sublinear_tf=self.sublinear_tf,
-            sentence_pooling=self.sentence_pooling,
+            pooling=self.pooling,
         )
         return linear, vectorizer, estimators
 
@@ -297,7 +299,7 @@ class Tagger:
                 self.intercept_,
                 self.feature_spec,
                 self.sublinear_tf,
-                self.sentence_pooling,
+                self.pooling,
                 compiled,
             )
             self.__dict__["_linear_model"] = linear

@@ -10,8 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tagger.features import FeatureSpec, analyze, linear_scores, tfidf_rows
-from tagger.text import split_sentences
+from tagger.text import split_passages, split_sentences
 from tagger.vectorize import CompiledVocabulary, Rows, can_compile
+
+_SLICE = 2048  # texts scored per numpy pass
 
 
 @dataclass
@@ -24,7 +26,7 @@ class LinearModel:
     intercept: NDArray[np.float64]
     spec: FeatureSpec
     sublinear_tf: bool
-    sentence_pooling: bool
+    pooling: str | None
     compiled: CompiledVocabulary | None = field(default=None, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
@@ -42,15 +44,29 @@ class LinearModel:
         return self.compiled.rows(texts)
 
     def unpooled_scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        return linear_scores(self.rows(texts), self.coef, self.intercept)
+        # In slices: the feature arrays of one slice are several times its text in bytes, and
+        # a batch of long paragraphs cut into passages would otherwise hold them all at once.
+        parts = [
+            linear_scores(self.rows(texts[i : i + _SLICE]), self.coef, self.intercept)
+            for i in range(0, len(texts), _SLICE)
+        ]
+        return np.concatenate(parts) if parts else np.zeros((0, len(self.intercept)))
+
+    def units(self, text: str) -> list[str]:
+        """The pieces a paragraph is scored by: its passages, its sentences, or itself."""
+        if self.pooling == "passages":
+            return split_passages(text)
+        if self.pooling == "sentences":
+            return split_sentences(text)
+        return [text]
 
     def scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
-        """Decision values, shape (len(texts), labels); with pooling, each text's best sentence."""
-        if not self.sentence_pooling or not texts:
+        """Decision values, shape (len(texts), labels): each text's best-scoring unit."""
+        if self.pooling is None or not texts:
             return self.unpooled_scores(texts).reshape(len(texts), len(self.intercept))
-        sentences: list[str] = []
+        units: list[str] = []
         starts = np.zeros(len(texts), dtype=np.int64)
         for i, text in enumerate(texts):
-            starts[i] = len(sentences)
-            sentences.extend(split_sentences(text))
-        return np.maximum.reduceat(self.unpooled_scores(sentences), starts, axis=0)
+            starts[i] = len(units)
+            units.extend(self.units(text))
+        return np.maximum.reduceat(self.unpooled_scores(units), starts, axis=0)
