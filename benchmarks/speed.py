@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -33,6 +32,23 @@ def seconds(command: list[str], **kwargs: object) -> float:
 
 def median_seconds(command: list[str], runs: int = 5, **kwargs: object) -> float:
     return statistics.median(seconds(command, **kwargs) for _ in range(runs))
+
+
+def peak_rss_mb(command: list[str]) -> float:
+    """Peak RSS of one command, measured by a fresh parent whose only child it is.
+
+    RUSAGE_CHILDREN keeps the largest child ever waited for, so measuring from this process
+    would report the baseline's training run instead.
+    """
+    probe = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe, *command], check=True, capture_output=True, text=True
+    )
+    return int(run.stdout.strip()) / 1024
 
 
 def write_pages(texts: list[str], folder: Path, per_page: int, copies: int = 1) -> int:
@@ -159,10 +175,12 @@ def measure(quick: bool) -> list[tuple[str, float, str, bool]]:
             folder = work / f"archive-{target_mb}"
             per_copy = sum(len(t.encode()) for t in texts) / 1e6
             write_pages(texts, folder, per_page=40, copies=max(1, round(target_mb / per_copy)))
-            before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-            subprocess.run([*TAGGER, "tag", str(folder), "-o", str(work / "out.jsonl")], check=True)
-            peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-            peaks.append((target_mb, peak if peak > before / 1024 else before / 1024))
+            peaks.append(
+                (
+                    target_mb,
+                    peak_rss_mb([*TAGGER, "tag", str(folder), "-o", str(work / "out.jsonl")]),
+                )
+            )
             print(f"# peak RSS tagging {target_mb} MB: {peaks[-1][1]:.0f} MB")
         largest = peaks[-1][1]
         rows.append(
