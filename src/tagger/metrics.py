@@ -3,18 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-
-
-@dataclass(frozen=True, slots=True)
-class LabelScores:
-    precision: float
-    recall: float
-    f1: float
-    support: int
 
 
 def _prf(tp: float, fp: float, fn: float) -> tuple[float, float, float]:

@@ -13,7 +13,6 @@ from typing import TextIO
 
 from tagger.tagging import TaggedBlock
 
-FORMATS = ("jsonl", "csv", "table")
 CSV_COLUMNS = ("source", "article", "index", "kind", "start", "end", "labels")
 
 
