@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from tagger.dataset import Example
+from tagger.dataset import Example, json_lines
 from tagger.errors import DataError, UsageError
 from tagger.labels import LabelSchema, load_schema
 from tagger.output import atomic_output
@@ -241,15 +241,7 @@ def _when(annotation: dict[str, Any]) -> datetime:
 
 def _jsonl_records(path: Path, content: str, key: str, problems: list[str]) -> list[Raw]:
     raw: list[Raw] = []
-    for number, line in enumerate(content.splitlines(), 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: bad JSON ({exc.msg} at column {exc.colno})")
-            continue
+    for _, where, record in json_lines(path, content.splitlines(), problems):
         if not isinstance(record, dict) or key not in record:
             problems.append(f"{where}: expected a JSON object with 'text' and '{key}'")
             continue

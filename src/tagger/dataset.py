@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +68,23 @@ def data_files(paths: Sequence[str | Path]) -> list[Path]:
     return files
 
 
+def json_lines(
+    path: Path, lines: Iterable[str], problems: list[str]
+) -> Iterator[tuple[int, str, object]]:
+    """Each non-blank line parsed as JSON, as ``(line number, "file:line", value)``.
+
+    A line that is not JSON is reported in ``problems`` and skipped.
+    """
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"{path}:{number}"
+        try:
+            yield number, where, json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.append(f"{where}: bad JSON ({exc.msg} at column {exc.colno})")
+
+
 def read_examples(path: Path, schema: LabelSchema | None) -> tuple[list[Example], list[str]]:
     """Parse one JSONL file; return its examples and the problems found, line by line."""
     examples: list[Example] = []
@@ -76,15 +93,7 @@ def read_examples(path: Path, schema: LabelSchema | None) -> tuple[list[Example]
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         return [], [f"{path}: cannot read as UTF-8 text: {exc}"]
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.append(f"{where}: bad JSON ({exc.msg} at column {exc.colno})")
-            continue
+    for number, where, record in json_lines(path, lines, problems):
         if not isinstance(record, dict):
             problems.append(f"{where}: expected a JSON object, found {type(record).__name__}")
             continue
