@@ -34,5 +34,8 @@ class ModelError(TaggerError):
     """A model directory is missing, malformed, tampered with or from an incompatible version."""
 
 
-class UsageError(TaggerError):
-    """A library function was called with arguments of the wrong type or value."""
+class UsageError(TaggerError, ValueError):
+    """A library function was called with arguments of the wrong type or value.
+
+    Also a ``ValueError``, as scikit-learn expects of an estimator refusing a parameter.
+    """

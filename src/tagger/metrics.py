@@ -95,7 +95,9 @@ def best_threshold(gold: NDArray[np.bool_], scores: NDArray[np.float64]) -> floa
     return (above + below) / 2
 
 
-def fold_ids(gold: NDArray[np.bool_], n_folds: int, seed: int) -> NDArray[np.int64]:
+def fold_ids(
+    gold: NDArray[np.bool_], n_folds: int, seed: int | tuple[int, ...]
+) -> NDArray[np.int64]:
     """Assign paragraphs to folds so that every label's positives spread evenly over them.
 
     Paragraphs are dealt out rarest label first (a simplified iterative stratification): each
