@@ -256,7 +256,10 @@ def train(
 
     typer.echo(f"training on {data} ...", err=True)
     tagger = train_model(data, output, cv=cv)
-    _print_metrics(tagger.cv_metrics_, f"{cv}-fold cross-validated, at the tuned thresholds")
+    _print_metrics(
+        tagger.cv_metrics_,
+        f"{cv}-fold cross-validated, {tagger.cv_repeats} repeats pooled, at the tuned thresholds",
+    )
     typer.echo(f"wrote {output}", err=True)
 
 

@@ -10,8 +10,8 @@ from numpy.typing import NDArray
 
 from tagger.errors import DataError, UsageError
 from tagger.features import FeatureSpec, analyze, identity
-from tagger.metrics import best_threshold, fold_ids, indicator, scores_table
-from tagger.serving import LinearModel
+from tagger.metrics import best_threshold, indicator, scores_table
+from tagger.serving import LinearModel, scoring_units
 
 if TYPE_CHECKING:
     from tagger.explain import Explanation
@@ -221,25 +221,56 @@ class Tagger:
 
         The repeats' scores are stacked: shape (cv_repeats * paragraphs, labels).
         """
+        from threadpoolctl import threadpool_limits
+
+        from tagger.crossval import out_of_fold_scores
+
         assert self.cv is not None
-        scores = np.zeros((self.cv_repeats, *gold.shape))
-        for repeat in range(self.cv_repeats):
-            folds = fold_ids(gold, self.cv, (self.random_state, repeat))
-            for fold in range(self.cv):
-                test = folds == fold
-                part, _, _ = self._fit_linear(
-                    [d for d, t in zip(documents, test, strict=True) if not t], gold[~test]
-                )
-                scores[repeat, test] = part.scores(
-                    [text for text, t in zip(texts, test, strict=True) if t]
-                )
-        return scores.reshape(-1, gold.shape[1])
+        unit_texts: list[str] = []
+        owner: list[int] = []
+        for i, text in enumerate(texts):
+            units = scoring_units(text, self.pooling)
+            unit_texts.extend(units)
+            owner.extend([i] * len(units))
+
+        def fit(matrix: Any, labels: NDArray[np.bool_]) -> tuple[NDArray[Any], NDArray[Any]]:
+            estimators = self._fit_estimators(matrix, labels)
+            return (
+                np.vstack([e.coef_[0] for e in estimators]),
+                np.array([e.intercept_[0] for e in estimators]),
+            )
+
+        with threadpool_limits(limits=1):
+            return out_of_fold_scores(
+                documents,
+                [analyze(unit, self.feature_spec) for unit in unit_texts],
+                np.array(owner, dtype=np.int64),
+                gold,
+                fit=fit,
+                n_folds=self.cv,
+                seeds=[(self.random_state, repeat) for repeat in range(self.cv_repeats)],
+                min_df=self.min_df,
+                sublinear_tf=self.sublinear_tf,
+            )
+
+    def _fit_estimators(self, matrix: Any, gold: NDArray[np.bool_]) -> list[Any]:
+        """One logistic regression per label column of ``gold``."""
+        from sklearn.linear_model import LogisticRegression
+
+        return [
+            LogisticRegression(
+                C=self.C,
+                class_weight=self.class_weight,
+                solver="liblinear",
+                random_state=self.random_state,
+            ).fit(matrix, gold[:, j])
+            for j in range(gold.shape[1])
+        ]
 
     def _fit_linear(
         self, documents: list[list[str]], gold: NDArray[np.bool_]
     ) -> tuple[LinearModel, Any, list[Any]]:
         from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
         from threadpoolctl import threadpool_limits
 
         vectorizer = TfidfVectorizer(
@@ -248,15 +279,7 @@ class Tagger:
         # One BLAS thread: liblinear gains nothing from more, and two threads here were slower.
         with threadpool_limits(limits=1):
             matrix = vectorizer.fit_transform(documents)
-            estimators = [
-                LogisticRegression(
-                    C=self.C,
-                    class_weight=self.class_weight,
-                    solver="liblinear",
-                    random_state=self.random_state,
-                ).fit(matrix, gold[:, j])
-                for j in range(gold.shape[1])
-            ]
+            estimators = self._fit_estimators(matrix, gold)
         if hasattr(vectorizer, "stop_words_"):
             del vectorizer.stop_words_  # terms cut by min_df: large, and never needed again
         linear = LinearModel(

@@ -53,12 +53,7 @@ class LinearModel:
         return np.concatenate(parts) if parts else np.zeros((0, len(self.intercept)))
 
     def units(self, text: str) -> list[str]:
-        """The pieces a paragraph is scored by: its passages, its sentences, or itself."""
-        if self.pooling == "passages":
-            return split_passages(text)
-        if self.pooling == "sentences":
-            return split_sentences(text)
-        return [text]
+        return scoring_units(text, self.pooling)
 
     def scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Decision values, shape (len(texts), labels): each text's best-scoring unit."""
@@ -70,3 +65,12 @@ class LinearModel:
             starts[i] = len(units)
             units.extend(self.units(text))
         return np.maximum.reduceat(self.unpooled_scores(units), starts, axis=0)
+
+
+def scoring_units(text: str, pooling: str | None) -> list[str]:
+    """The pieces a paragraph is scored by: its passages, its sentences, or itself."""
+    if pooling == "passages":
+        return split_passages(text)
+    if pooling == "sentences":
+        return split_sentences(text)
+    return [text]
