@@ -1,0 +1,122 @@
+"""A saved HTML page -> its main article's text, title and date, extracted with trafilatura.
+
+trafilatura (imported only when an HTML page is read: it takes a third of a second) drops the
+page's navigation, scripts, styles and comments and keeps the article, one paragraph per line,
+with each image as a Markdown image line (``![alt](src)``) so that the caption under it can be
+recognised. What it keeps is the page text that offsets refer to; the page reader then types
+the furniture it kept (source lines, editors, share bars, related links).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from tagger.decoding import decode_bytes
+from tagger.errors import InputError
+from tagger.page_dates import iso_date
+
+if TYPE_CHECKING:
+    from configparser import ConfigParser
+
+__all__ = ["HTML_SUFFIXES", "Extracted", "decode_html", "extract_article", "looks_like_html"]
+
+HTML_SUFFIXES = frozenset({".html", ".htm"})
+
+_HTML_START = re.compile(
+    rb"^(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head)\b", re.I | re.S
+)
+_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+# A declared charset is believed only for the multi-byte Chinese encodings: pages that declare
+# a Western one (ISO-8859-1, windows-1252) are nearly always mislabelled GBK or UTF-8, and any
+# bytes decode as those, so the declaration could not be checked.
+_TRUSTED = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs"}
+_TRUSTED |= {"big5hkscs": "big5hkscs", "utf-8": "utf-8"}
+
+
+@dataclass(frozen=True, slots=True)
+class Extracted:
+    """The article text of an HTML page, and its title and ISO date from the page's metadata."""
+
+    text: str
+    title: str | None
+    published: str | None
+
+
+def looks_like_html(data: bytes) -> bool:
+    """Whether page bytes are an HTML document: they open with a doctype, <html> or <head>."""
+    return _HTML_START.match(data[:4096]) is not None
+
+
+def _declared(data: bytes) -> str | None:
+    found = _META_CHARSET.search(data[:8192])
+    if found is None:
+        return None
+    try:
+        name = codecs.lookup(found.group(1).decode("ascii")).name
+    except LookupError:
+        return None
+    return _TRUSTED.get(name.replace("_", "-"))
+
+
+def decode_html(data: bytes, name: str) -> str:
+    """Decode HTML bytes: a byte-order mark or valid UTF-8 first, then the ``<meta charset>``
+    (GBK and GB2312 are read as GB18030, their superset), else detection as for text pages.
+    """
+    if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # not UTF-8: the declaration or detection decides
+        declared = _declared(data)
+        if declared is not None and declared != "utf-8":
+            try:
+                return data.decode(declared)
+            except UnicodeDecodeError:
+                pass  # mislabelled: detect the encoding from the bytes instead
+    return decode_bytes(data, name)
+
+
+def _config() -> ConfigParser:
+    from trafilatura.settings import use_config
+
+    config = use_config()
+    # Date from the page's metadata (meta tags, <time>, structured data), not guessed from its
+    # text: dates written in the text are read by the page reader, from its date lines.
+    config.set("DEFAULT", "extensive_date_search", "off")
+    return config
+
+
+def _field(document: Any, key: str) -> str | None:
+    value = getattr(document, key, None)
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def extract_article(data: bytes, name: str) -> Extracted:
+    """Extract the main article of an HTML page from its bytes.
+
+    Raises ``InputError`` when the bytes are not text, or when no article text can be found
+    (``"NAME: no article text found …"``).
+    """
+    html = decode_html(data, name)
+    import trafilatura  # heavy, and only HTML pages need it
+
+    document = trafilatura.bare_extraction(
+        html,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=True,
+        favor_recall=True,  # keep lists and short paragraphs; the reader types the furniture
+        config=_config(),
+    )
+    text = _field(document, "text")
+    if text is None:
+        raise InputError(
+            f"{name}: no article text found; expected an HTML page with an article in it. "
+            "If the page has one, copy its text into a .txt file and tag that."
+        )
+    date = _field(document, "date")
+    return Extracted(text, _field(document, "title"), iso_date(date) if date else None)

@@ -1,0 +1,166 @@
+"""The parts of a web copy: headline, sub-headline, lead and body, captions, sections, tail.
+
+Works on the lines of a page typed by the rule table (``tagger.page_lines``) and changes kinds
+and heading levels where context decides them:
+
+- **header**: the headline is the title-like line right above the page's first date, source or
+  author line, else the last one above the first paragraph of prose; when the page's metadata
+  gives a title (HTML), the line that matches it. Title-like lines above the headline are the
+  site's name, channel and breadcrumbs: furniture. Title-like lines between the headline and
+  the first paragraph are sub-headlines.
+- **captions**: the line right under an image file name or image marker.
+- **sections**: in the body, a short unpunctuated line followed by prose is a section heading
+  of the same article, except on a page of several short items (two or more titled like
+  ``【城关镇】…`` or ``城关镇：…``), where each item is an article of its own.
+- **tail**: from "相关推荐", "猜你喜欢" and the like to the end, everything is furniture but a
+  long finished paragraph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tagger.page_lines import Line, ends_sentence, starts_continuation, title_shaped
+
+__all__ = ["HEADLINE_LEVEL", "SECTION_LEVEL", "WebStructure", "structure_web_page"]
+
+HEADLINE_LEVEL, ITEM_LEVEL, SECTION_LEVEL = 1, 2, 3
+_HEADLINE_MAX = 50
+# Past a tail's start, a long finished paragraph is prose again, not furniture.
+_PROSE_MIN = 40
+_CAPTION_MAX = 60
+_IMAGE_REASONS = frozenset({"image file name", "markdown image", "image marker"})
+_ITEM = re.compile(r"^(?:【[^】]{1,12}】|[^\s:：，。、]{2,10}[:：])\S")
+_DASH = ("—", "-", "－")
+
+
+@dataclass(frozen=True, slots=True)
+class WebStructure:
+    """What the header search found: the headline's line index (or None) and the article level.
+
+    ``article_level`` is the heading level that starts an article: 1 (the headline) on a page
+    with one article, 2 on a page of several short items.
+    """
+
+    headline: int | None
+    article_level: int
+
+
+def _headline_shaped(text: str) -> bool:
+    # Headlines may carry commas ("某县：坚持三个到位，打好阻击战"), unlike plain-text titles.
+    return (
+        2 <= len(text) <= _HEADLINE_MAX
+        and "。" not in text
+        and not ends_sentence(text)
+        and not starts_continuation(text)
+        and text[-1] not in "的地得和与及或把被对从向将为是了在“‘「『（(《【，,、"
+    )
+
+
+def _normalised(text: str) -> str:
+    return "".join(text.split())
+
+
+def _mark_tail(lines: Sequence[Line]) -> None:
+    in_run = False
+    for line in lines:
+        if line.opens_run:
+            in_run = True
+        elif in_run:
+            if line.kind == "body" and len(line.text) >= _PROSE_MIN and ends_sentence(line.text):
+                in_run = False
+            else:
+                line.kind = "furniture"
+
+
+def _is_prose(line: Line) -> bool:
+    return line.kind == "body" and not _headline_shaped(line.text)
+
+
+def _followed_by_prose(lines: Sequence[Line], i: int) -> bool:
+    for nxt in lines[i + 1 : i + 4]:
+        if nxt.kind in ("byline", "caption") or nxt.meta:
+            continue
+        return _is_prose(nxt) and not starts_continuation(nxt.text)
+    return False
+
+
+def _item_headings(lines: Sequence[Line]) -> list[int]:
+    return [
+        i
+        for i, line in enumerate(lines)
+        if line.kind == "body"
+        and _headline_shaped(line.text)
+        and _ITEM.match(line.text)
+        and _followed_by_prose(lines, i)
+    ]
+
+
+def _matches_hint(text: str, hint: str) -> bool:
+    # Page titles often add the site's name: "某县开展核酸检测_某县融媒体中心".
+    line, title = _normalised(text), _normalised(hint)
+    return len(line) >= 4 and (title.startswith(line) or line.startswith(title))
+
+
+def _find_headline(lines: Sequence[Line], end: int, hint: str | None) -> int | None:
+    candidates = [
+        i for i in range(end) if lines[i].kind == "body" and _headline_shaped(lines[i].text)
+    ]
+    if hint:
+        matching = [i for i in candidates if _matches_hint(lines[i].text, hint)]
+        if matching:
+            return matching[0]
+    first_meta = next((i for i in range(end) if lines[i].meta), end)
+    for stop in (first_meta, end):
+        above = [i for i in candidates if i < stop and not lines[i].text.startswith(_DASH)]
+        if above:
+            return above[-1]
+    return None
+
+
+def _type_header(lines: Sequence[Line], headline: int | None, end: int, sub_level: int) -> None:
+    for i in range(end):
+        line = lines[i]
+        if line.kind != "body":
+            continue
+        if headline is None or i > headline:
+            if _headline_shaped(line.text):
+                line.kind, line.level = "heading", sub_level
+        elif i == headline:
+            line.kind, line.level = "heading", HEADLINE_LEVEL
+        else:
+            line.kind = "furniture"  # site name, channel, breadcrumb above the headline
+
+
+def _type_body(lines: Sequence[Line], start: int, items: set[int]) -> None:
+    for i in range(start, len(lines)):
+        line, prev = lines[i], lines[i - 1] if i else None
+        if line.kind != "body":
+            continue
+        if prev is not None and prev.rule is not None and prev.rule.reason in _IMAGE_REASONS:
+            if len(line.text) <= _CAPTION_MAX:
+                line.kind = "caption"
+            continue
+        if i in items:
+            line.kind, line.level = "heading", ITEM_LEVEL
+            continue
+        # After prose cut mid-sentence, a short line is the rest of that sentence.
+        cut = prev is not None and _is_prose(prev) and not ends_sentence(prev.text)
+        if not cut and title_shaped(line.text) and _followed_by_prose(lines, i):
+            line.kind, line.level = "heading", SECTION_LEVEL
+
+
+def structure_web_page(lines: Sequence[Line], title_hint: str | None = None) -> WebStructure:
+    """Type a web copy's header, captions, sections and tail in place (see the module's doc)."""
+    _mark_tail(lines)
+    items = _item_headings(lines)
+    several = len(items) >= 2
+    lead = next((i for i, line in enumerate(lines) if _is_prose(line)), len(lines))
+    end = min(lead, items[0]) if several else lead
+    headline = _find_headline(lines, end, title_hint)
+    article_level = ITEM_LEVEL if several else HEADLINE_LEVEL
+    _type_header(lines, headline, end, article_level + 1)
+    _type_body(lines, end, set(items) if several else set())
+    return WebStructure(headline, article_level)
