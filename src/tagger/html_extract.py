@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from configparser import ConfigParser
 
 __all__ = ["HTML_SUFFIXES", "Extracted", "decode_html", "extract_article", "looks_like_html"]
+__all__ += ["no_article"]
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 
@@ -83,6 +84,10 @@ def _config() -> ConfigParser:
     from trafilatura.settings import use_config
 
     config = use_config()
+    # trafilatura falls back to coarser extractors (which keep comments and drop images) when
+    # the main text is shorter than 250 characters, a limit set for alphabetic text; a short
+    # Chinese article of two paragraphs says as much in 100.
+    config.set("DEFAULT", "min_extracted_size", "100")
     # Date from the page's metadata (meta tags, <time>, structured data), not guessed from its
     # text: dates written in the text are read by the page reader, from its date lines.
     config.set("DEFAULT", "extensive_date_search", "off")
@@ -92,6 +97,14 @@ def _config() -> ConfigParser:
 def _field(document: Any, key: str) -> str | None:
     value = getattr(document, key, None)
     return (value.strip() or None) if isinstance(value, str) else None
+
+
+def no_article(name: str) -> InputError:
+    """The error for an HTML page without article text (none extracted, or only furniture)."""
+    return InputError(
+        f"{name}: no article text found; expected an HTML page with an article in it. "
+        "If the page has one, copy its text into a .txt file and tag that."
+    )
 
 
 def extract_article(data: bytes, name: str) -> Extracted:
@@ -107,16 +120,15 @@ def extract_article(data: bytes, name: str) -> Extracted:
         html,
         with_metadata=True,
         include_comments=False,
-        include_tables=True,
+        # Old portals lay pages out in tables: extracted as tables, a whole article became one
+        # row. Without table handling their cells' paragraphs come out one per line.
+        include_tables=False,
         include_images=True,
         favor_recall=True,  # keep lists and short paragraphs; the reader types the furniture
         config=_config(),
     )
     text = _field(document, "text")
     if text is None:
-        raise InputError(
-            f"{name}: no article text found; expected an HTML page with an article in it. "
-            "If the page has one, copy its text into a .txt file and tag that."
-        )
+        raise no_article(name)
     date = _field(document, "date")
     return Extracted(text, _field(document, "title"), iso_date(date) if date else None)

@@ -21,11 +21,13 @@ __all__ = ["LAYOUTS", "PRINT", "WEB", "breaks_mid_sentence", "detect_layout"]
 PRINT, WEB = "print", "web"
 LAYOUTS = (PRINT, WEB)
 
-# A page whose long lines stop mid-sentence this often is wrapped at a column width.
-_WRAPPED_SHARE = 1 / 3
 _LONG = 16
-# One web paragraph per line, or one per line with blank lines between: never both wrapped.
-_BLANK_SHARE = 0.5
+# Paragraphs are marked by blank lines when this share of line breaks has one, and by indents
+# when some body lines are indented and others (wrapped continuations, titles) are not.
+_BLANK_SHARE = 0.3
+_INDENTED_MIN, _INDENTED_MAX = 0.1, 0.9
+# A web page's date or source line sits within its first few lines.
+_HEADER_LINES = 8
 # A list item never continues the line above it, whatever that line ends with.
 _LIST_ITEM = re.compile(
     r"^(?:[一二三四五六七八九十百]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d{1,3}[、.．](?!\d)"
@@ -48,19 +50,24 @@ def _prose_cut(line: Line, after: Line) -> bool:
 def detect_layout(lines: Sequence[Line]) -> str:
     """``"print"`` or ``"web"`` for a page's typed lines (see the module's doc).
 
-    Markdown headings mark a page written or converted by hand: print. Otherwise a page is a web
-    copy unless its lines are wrapped (a third or more of its long body lines stop
-    mid-sentence), or it puts blank lines between paragraphs and breaks some prose mid-sentence.
+    Markdown headings mark a page written or converted by hand: print. So does a page that
+    marks its paragraphs with blank lines or indents (a wrapped page has to), unless it breaks
+    no prose mid-sentence and opens like a web page, with a date or source line near the top.
+    A page with neither blank lines nor indents can only mark paragraphs by line ends: web,
+    whose few wrapped lines, if any, are joined as cut prose.
     """
     if len(lines) < 2 or any(line.kind == "heading" for line in lines):
         return PRINT
     pairs = list(itertools.pairwise(lines))
-    long_lines = [(a, b) for a, b in pairs if a.kind == "body" and len(a.text) >= _LONG]
-    cuts = sum(1 for a, b in long_lines if _prose_cut(a, b))
-    if long_lines and cuts >= 2 and cuts / len(long_lines) >= _WRAPPED_SHARE:
-        return PRINT
-    blank_share = sum(b.blank_before for _, b in pairs) / len(pairs)
-    return PRINT if blank_share >= _BLANK_SHARE and cuts else WEB
+    cuts = sum(1 for a, b in pairs if len(a.text) >= _LONG and _prose_cut(a, b))
+    body = [line for line in lines if line.kind == "body"]
+    indented = sum(line.indented for line in body) / len(body) if body else 0.0
+    marked = (
+        sum(b.blank_before for _, b in pairs) / len(pairs) >= _BLANK_SHARE
+        or _INDENTED_MIN <= indented <= _INDENTED_MAX
+    )
+    web_header = any(line.meta for line in lines[:_HEADER_LINES])
+    return PRINT if marked and (cuts or not web_header) else WEB
 
 
 def breaks_mid_sentence(line: Line, after: Line, layout: str) -> bool:

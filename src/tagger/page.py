@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from tagger.decoding import decode_bytes, read_bytes
 from tagger.errors import UsageError
-from tagger.html_extract import HTML_SUFFIXES, extract_article, looks_like_html
+from tagger.html_extract import HTML_SUFFIXES, extract_article, looks_like_html, no_article
 from tagger.layout import LAYOUTS, PRINT, WEB, breaks_mid_sentence, detect_layout
 from tagger.page_dates import find_published
 from tagger.page_lines import (
@@ -278,12 +278,15 @@ def parse_html(data: bytes, source: str = "<bytes>") -> Page:
 
     ``Page.text`` is the extracted article text, which block offsets refer to; the title and
     date in the page's metadata are used when present. Raises ``InputError`` when the page has
-    no article text.
+    no article text: nothing was extracted, or only furniture (a redirect page's menu).
     """
     article = extract_article(data, source)
-    return parse_page(
+    page = parse_page(
         article.text, source, layout=WEB, title=article.title, published=article.published
     )
+    if next(page.taggable(), None) is None:
+        raise no_article(source)
+    return page
 
 
 def read_page(source: str | os.PathLike[str] | bytes | Page) -> Page:

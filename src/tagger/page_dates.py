@@ -13,7 +13,9 @@ __all__ = ["find_published", "iso_date"]
 _DATE = re.compile(DATE)
 _PARTS = re.compile(r"\d+")
 # A page's own publication date is labelled so; other dates on a meta line may be an event's.
-_LABELLED = re.compile(r"(?:发布|发表|更新|日期|时间)\s*[:：]?\s*" + DATE)
+_LABELLED = re.compile(
+    rf"(?:发布|发表|更新)(?:时间|日期|于)?\s*[:：]?\s*{DATE}|^\s*(?:时间|日期)\s*[:：]\s*{DATE}"
+)
 
 
 def iso_date(text: str) -> str | None:

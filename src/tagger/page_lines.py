@@ -198,6 +198,8 @@ _TABLE = (
     # Words such as 蓝图为/试图为 contain 图为 without describing a photo.
     ("caption", r"(?<![蓝试企力意地版构草略])图为", "图为 describes a photo", ""),
     ("caption", r"^[上下左右]{0,2}图\s*\d*\s*[:：]", "图: photo label", ""),
+    # WeChat and news apps put ▲ (or △, ↑) before the caption under a photo.
+    ("caption", r"^[▲△↑]\s*\S", "▲ marks a photo caption", ""),
     ("caption", r"[(（][^()（）]{0,30}(?:摄|供图|资料图片?)[)）]", "photo credit", ""),
     ("caption", r"[。！？!?][^。！？!?]{2,40}\s摄影?$", "photo credit after text", ""),
     ("caption", r"^(?=.{2,80}$)[^。！？]*\S\s*(?:供图|图片来源\s*[:：].*)$", "photo credit", ""),

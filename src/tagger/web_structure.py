@@ -9,9 +9,10 @@ and heading levels where context decides them:
   site's name, channel and breadcrumbs: furniture. Title-like lines between the headline and
   the first paragraph are sub-headlines.
 - **captions**: the line right under an image file name or image marker.
+- **signature**: a notice's issuer, on the line above its closing date, is a byline.
 - **sections**: in the body, a short unpunctuated line followed by prose is a section heading
-  of the same article, except on a page of several short items (two or more titled like
-  ``【城关镇】…`` or ``城关镇：…``), where each item is an article of its own.
+  (numbered or not) of the same article, except on a page of several short items (two or more
+  titled like ``【城关镇】…`` or ``城关镇：…``), where each item is an article of its own.
 - **tail**: from "相关推荐", "猜你喜欢" and the like to the end, everything is furniture but a
   long finished paragraph.
 """
@@ -22,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from tagger.layout import WEB, breaks_mid_sentence
 from tagger.page_lines import Line, ends_sentence, starts_continuation, title_shaped
 
 __all__ = ["HEADLINE_LEVEL", "SECTION_LEVEL", "WebStructure", "structure_web_page"]
@@ -34,6 +36,10 @@ _CAPTION_MAX = 60
 _IMAGE_REASONS = frozenset({"image file name", "markdown image", "image marker"})
 _ITEM = re.compile(r"^(?:【[^】]{1,12}】|[^\s:：，。、]{2,10}[:：])\S")
 _DASH = ("—", "-", "－")
+# "一、" "（二）" "3." before a section title: its 、 or dot is no sentence punctuation.
+_NUMBER = re.compile(
+    r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．])"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +55,12 @@ class WebStructure:
 
 
 def _headline_shaped(text: str) -> bool:
-    # Headlines may carry commas ("某县：坚持三个到位，打好阻击战"), unlike plain-text titles.
+    # Headlines may carry commas ("某县：坚持三个到位，打好阻击战"), unlike plain-text titles;
+    # a line ending in a colon introduces what follows it.
     return (
         2 <= len(text) <= _HEADLINE_MAX
         and "。" not in text
+        and text[-1] not in "：:"
         and not ends_sentence(text)
         and not starts_continuation(text)
         and text[-1] not in "的地得和与及或把被对从向将为是了在“‘「『（(《【，,、"
@@ -147,9 +155,23 @@ def _type_body(lines: Sequence[Line], start: int, items: set[int]) -> None:
             line.kind, line.level = "heading", ITEM_LEVEL
             continue
         # After prose cut mid-sentence, a short line is the rest of that sentence.
-        cut = prev is not None and _is_prose(prev) and not ends_sentence(prev.text)
-        if not cut and title_shaped(line.text) and _followed_by_prose(lines, i):
+        cut = prev is not None and prev.kind == "body" and breaks_mid_sentence(prev, line, WEB)
+        titled = title_shaped(_NUMBER.sub("", line.text))
+        if not cut and titled and _followed_by_prose(lines, i):
             line.kind, line.level = "heading", SECTION_LEVEL
+        elif titled and _signs(lines, i):
+            line.kind = "byline"
+
+
+def _signs(lines: Sequence[Line], i: int) -> bool:
+    """A notice's signature: an issuer's name, then only its date and furniture to the end."""
+    rest = lines[i + 1 :]
+    return (
+        bool(rest)
+        and rest[0].rule is not None
+        and rest[0].rule.reason == "date line"
+        and all(line.kind == "furniture" for line in rest)
+    )
 
 
 def structure_web_page(lines: Sequence[Line], title_hint: str | None = None) -> WebStructure:
