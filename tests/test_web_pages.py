@@ -22,7 +22,7 @@ from tagger.layout import PRINT, WEB
 from tagger.page import Page, classify_line, parse_html, parse_page, read_page
 from tagger.page_dates import iso_date
 
-from .support import SEED_PAGE
+from .support import SEED_PAGE, SHARED_DATA
 from .test_page import HAN, NAME, TEXT, check_invariants
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
@@ -385,3 +385,24 @@ def test_csv_has_a_published_column(saved_model: Path) -> None:
     header, first, *_ = result.stdout.splitlines()
     assert header.startswith("source,article,published,index,")
     assert first.startswith(f"{page},【战疫一线】云岭市举行疫情防控应急演练,2022-02-09,")
+
+
+def test_long_web_pages_parse() -> None:
+    # Guards against quadratic behaviour: well under a second when linear.
+    item = ["柳湾镇开展环境消杀", "2022年1月5日", "全镇开展消杀，清理死角。"]
+    page = parse_page("\n".join(item * 5000), layout=WEB)
+    assert [b.text for _, _, b in page.taggable()] == [item[2]] * 5000
+    page = parse_page("\n".join(["短标题", "相关推荐"] * 10000), layout=WEB)
+    assert not list(page.taggable())
+
+
+REAL_NEWS = SHARED_DATA / "real-news" / "pool.jsonl"
+
+
+@pytest.mark.skipif(not REAL_NEWS.exists(), reason="../shared/data/real-news is not here")
+def test_no_rule_takes_a_real_news_paragraph_for_furniture() -> None:
+    # Third-party paragraphs, read in place: every one of them is prose.
+    texts = [json.loads(line)["text"] for line in REAL_NEWS.read_text("utf-8").splitlines()]
+    typed = [classify_line(text) for text in texts if text.strip()]
+    assert len(typed) > 3000
+    assert [kind for kind, _ in typed if kind != "body"] == []

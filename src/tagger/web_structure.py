@@ -165,12 +165,12 @@ def _type_body(lines: Sequence[Line], start: int, items: set[int]) -> None:
 
 def _signs(lines: Sequence[Line], i: int) -> bool:
     """A notice's signature: an issuer's name, then only its date and furniture to the end."""
-    rest = lines[i + 1 :]
+    date = lines[i + 1] if i + 1 < len(lines) else None
     return (
-        bool(rest)
-        and rest[0].rule is not None
-        and rest[0].rule.reason == "date line"
-        and all(line.kind == "furniture" for line in rest)
+        date is not None
+        and date.rule is not None
+        and date.rule.reason == "date line"
+        and all(lines[j].kind == "furniture" for j in range(i + 2, len(lines)))
     )
 
 
