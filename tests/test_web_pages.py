@@ -6,6 +6,7 @@ and every article's title with its blocks' kinds and texts. All their text is in
 
 from __future__ import annotations
 
+import doctest
 import json
 import subprocess
 import sys
@@ -15,8 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tagger import html_extract, page_dates
+from tagger import page as page_module
 from tagger.errors import InputError, UsageError
-from tagger.html_extract import decode_html, looks_like_html
+from tagger.html_extract import decode_html, headline_of, looks_like_html
 from tagger.inputs import Skipped, read_pages
 from tagger.layout import PRINT, WEB
 from tagger.page import Page, classify_line, parse_html, parse_page, read_page
@@ -406,3 +409,23 @@ def test_no_rule_takes_a_real_news_paragraph_for_furniture() -> None:
     typed = [classify_line(text) for text in texts if text.strip()]
     assert len(typed) > 3000
     assert [kind for kind, _ in typed if kind != "body"] == []
+
+
+@pytest.mark.parametrize(
+    ("title", "headline"),
+    [
+        ("柳湾镇党员志愿者守好村口_青禾县融媒体中心", "柳湾镇党员志愿者守好村口"),
+        ("农贸市场里的“防疫哨兵” - 云岭日报", "农贸市场里的“防疫哨兵”"),
+        ("红马甲守护居民健康｜东湖社区发布", "红马甲守护居民健康"),
+        ("守好“小门岗” 筑牢“大防线”——云岭市见闻", "守好“小门岗” 筑牢“大防线”——云岭市见闻"),
+        ("通告_青禾县人民政府", "通告_青禾县人民政府"),  # too short to be a headline alone
+    ],
+)
+def test_a_page_title_loses_the_site_name_after_it(title: str, headline: str) -> None:
+    assert headline_of(title) == headline
+
+
+@pytest.mark.parametrize("module", [page_module, page_dates, html_extract])
+def test_reader_doctests(module: object) -> None:
+    result = doctest.testmod(module)  # type: ignore[arg-type]
+    assert result.attempted and not result.failed

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from configparser import ConfigParser
 
 __all__ = ["HTML_SUFFIXES", "Extracted", "decode_html", "extract_article", "looks_like_html"]
-__all__ += ["no_article"]
+__all__ += ["headline_of", "no_article"]
 
 HTML_SUFFIXES = frozenset({".html", ".htm"})
 
@@ -35,6 +35,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-
 # bytes decode as those, so the declaration could not be checked.
 _TRUSTED = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs"}
 _TRUSTED |= {"big5hkscs": "big5hkscs", "utf-8": "utf-8"}
+# "标题_青禾县融媒体中心", "标题 - 云岭日报", "标题|某某网": a page title ends with the site's name.
+_SITE_SUFFIX = re.compile(r"\s*(?:_|\s[-–—－]\s|[|｜])\s*[^_|｜]{1,20}$")
+_HEADLINE_MIN = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,16 @@ def _config() -> ConfigParser:
     return config
 
 
+def headline_of(title: str) -> str:
+    """A page title without the site's name after it: the article's headline.
+
+    >>> headline_of("柳湾镇党员志愿者守好村口_青禾县融媒体中心")
+    '柳湾镇党员志愿者守好村口'
+    """
+    headline = _SITE_SUFFIX.sub("", title)
+    return headline if len(headline) >= _HEADLINE_MIN else title
+
+
 def _field(document: Any, key: str) -> str | None:
     value = getattr(document, key, None)
     return (value.strip() or None) if isinstance(value, str) else None
@@ -130,5 +143,5 @@ def extract_article(data: bytes, name: str) -> Extracted:
     text = _field(document, "text")
     if text is None:
         raise no_article(name)
-    date = _field(document, "date")
-    return Extracted(text, _field(document, "title"), iso_date(date) if date else None)
+    date, title = _field(document, "date"), _field(document, "title")
+    return Extracted(text, headline_of(title) if title else None, iso_date(date) if date else None)

@@ -30,6 +30,7 @@ __all__ = ["HEADLINE_LEVEL", "SECTION_LEVEL", "WebStructure", "structure_web_pag
 
 HEADLINE_LEVEL, ITEM_LEVEL, SECTION_LEVEL = 1, 2, 3
 _HEADLINE_MAX = 50
+_HINT_MIN = 6
 # Past a tail's start, a long finished paragraph is prose again, not furniture.
 _PROSE_MIN = 40
 _CAPTION_MAX = 60
@@ -107,9 +108,9 @@ def _item_headings(lines: Sequence[Line]) -> list[int]:
 
 
 def _matches_hint(text: str, hint: str) -> bool:
-    # Page titles often add the site's name: "某县开展核酸检测_某县融媒体中心".
+    # The page's title may add a place or a kicker to the headline line, or leave one out.
     line, title = _normalised(text), _normalised(hint)
-    return len(line) >= 4 and (title.startswith(line) or line.startswith(title))
+    return line == title or (len(line) >= _HINT_MIN and (line in title or title in line))
 
 
 def _find_headline(lines: Sequence[Line], end: int, hint: str | None) -> int | None:
