@@ -429,3 +429,44 @@ def test_a_page_title_loses_the_site_name_after_it(title: str, headline: str) ->
 def test_reader_doctests(module: object) -> None:
     result = doctest.testmod(module)  # type: ignore[arg-type]
     assert result.attempted and not result.failed
+
+
+def test_sections_titled_like_items_stay_in_one_article_unless_the_page_is_a_digest() -> None:
+    body = [
+        "压实责任：织密网格管理",
+        "全县划分网格，逐户摸排。",
+        "强化宣传：营造浓厚氛围",
+        "各村广播防疫知识。",
+    ]
+    article = parse_page("\n".join(["云溪县筑牢基层防控网", "发布时间：2022-03-07", *body]))
+    assert [a.title for a in article.articles] == ["云溪县筑牢基层防控网"]
+    digest = parse_page("\n".join(["云溪县防疫简讯", "发布时间：2022-03-07", *body]))
+    assert [a.title for a in digest.articles] == [body[0], body[2]]
+    assert digest.articles[0].headings == ("云溪县防疫简讯", body[0])
+
+
+def test_a_blank_separated_web_copy_without_a_date_line_is_still_web() -> None:
+    text = "青禾县融媒体中心\n\n石桥村“大喇叭”响起来\n\n清晨六点，大喇叭准时响起。\n\n分享到："
+    page = parse_page(text)
+    assert page.layout == WEB and page.articles[0].title == "石桥村“大喇叭”响起来"
+
+
+def test_a_caption_under_an_image_above_the_lead_is_no_sub_headline() -> None:
+    lines = ["青禾县开展全员核酸检测", "来源：青禾县融媒体中心", "IMG_0001.jpg", "居民有序排队"]
+    kinds = [
+        b.kind for _, _, b in parse_page("\n".join([*lines, "3月4日，全县开展检测。"])).blocks()
+    ]
+    assert kinds == ["heading", "furniture", "caption", "caption", "body"]
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [
+        ("首页 政务公开 政务服务 互动交流 走进云溪 专题专栏", "furniture"),
+        ("首页 | 新闻 | 政务 | 服务", "furniture"),
+        ("本报记者 曹相飞 通讯员 李中贺 摄", "byline"),
+        ("战疫情 保平安 促发展 惠民生", "body"),
+    ],
+)
+def test_navigation_bars(line: str, kind: str) -> None:
+    assert classify_line(line)[0] == kind

@@ -52,7 +52,8 @@ def detect_layout(lines: Sequence[Line]) -> str:
 
     Markdown headings mark a page written or converted by hand: print. So does a page that
     marks its paragraphs with blank lines or indents (a wrapped page has to), unless it breaks
-    no prose mid-sentence and opens like a web page, with a date or source line near the top.
+    no prose mid-sentence and shows a web page's parts: a date or source line near the top, or
+    lines only a web page has (site name, breadcrumb, share bar, related links).
     A page with neither blank lines nor indents can only mark paragraphs by line ends: web,
     whose few wrapped lines, if any, are joined as cut prose.
     """
@@ -66,8 +67,10 @@ def detect_layout(lines: Sequence[Line]) -> str:
         sum(b.blank_before for _, b in pairs) / len(pairs) >= _BLANK_SHARE
         or _INDENTED_MIN <= indented <= _INDENTED_MAX
     )
-    web_header = any(line.meta for line in lines[:_HEADER_LINES])
-    return PRINT if marked and (cuts or not web_header) else WEB
+    web_parts = any(line.meta for line in lines[:_HEADER_LINES]) or any(
+        line.rule is not None and line.rule.web for line in lines
+    )
+    return PRINT if marked and (cuts or not web_parts) else WEB
 
 
 def breaks_mid_sentence(line: Line, after: Line, layout: str) -> bool:

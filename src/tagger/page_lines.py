@@ -21,6 +21,7 @@ class Rule(NamedTuple):
     reason: str
     opens_run: bool = False  # the lines after it are furniture too (see tagger.page)
     meta: bool = False  # a date, source or author line under a headline; may carry the date
+    web: bool = False  # only web pages have such lines (site names, share bars, related links)
 
 
 # A letter that is neither ASCII nor a digit: in practice a Chinese character. Spelled as a
@@ -68,7 +69,8 @@ _SITE = (
 
 # (kind, pattern, reason, flags): tried in order on each stripped non-blank line; the first
 # match types it, else it is body. Flags: "run" opens a furniture run, "meta" marks a date,
-# source or author line (a web page's headline sits above these).
+# source or author line (a web page's headline sits above these), "web" a line that only the
+# page around a web article has.
 # Bylines come before captions so that a line that is only "(张三 摄)" is a credit, while a
 # caption ending in such a credit is still a caption.
 _TABLE = (
@@ -94,32 +96,32 @@ _TABLE = (
         "furniture",
         r"^(?=.{1,120}$)[\s【\[]*(?:您的?(?:当前)?(?:所在)?位置|当前位置|所在位置)\s*[:：]?",
         "breadcrumb",
-        "",
+        "web",
     ),
     (
         "furniture",
         r"^(?=.{1,100}$)(?:首页|主页|网站首页)(?:\s*(?:>>?|＞|»|›|→|/)\s*[^。，！？>＞»›→]{1,20})+"
         r"\s*(?:>>?|＞|»|›)?$",
         "breadcrumb",
-        "",
+        "web",
     ),
     (
         "furniture",
         r"^(?=.{1,150}$)[\s【\[]*(?:关键[词字]|标签|Tags?|TAG)[\s】\]]*[:：]",
         "keywords",
-        "",
+        "web",
     ),
     (
         "furniture",
         f"^(?=.{{1,160}}$)[^。，！？；]{{0,40}}?{_META_KEY}(?:\\s*[】\\]])?{_SEP}",
         "source, date or view-count line",
-        "meta",
+        "meta web",
     ),
     (
         "furniture",
         f"^(?=.{{1,60}}$)[^。，！？；]{{0,40}}?(?:时间|日期){_SEP}\\s*{DATE}",
         "source, date or view-count line",
-        "meta",
+        "meta web",
     ),
     (
         "furniture",
@@ -132,14 +134,14 @@ _TABLE = (
         r"^(?=.{1,400}$)[\s【\[(（]*(?:(?:免责|版权|郑重|特别)?声明|凡本(?:网|站|报|号)注明"
         r"|本(?:网|站|号|平台)(?:所?(?:刊发|转载|发布))?(?:的)?(?:文章|稿件|内容|作品|图片))",
         "reposting or copyright notice",
-        "",
+        "web",
     ),
     (
         "furniture",
         r"^(?=.{1,200}$).{0,60}?(?:版权所有|[Cc]opyright|©|ICP[备证]|公网安备|网站标识码"
         r"|技术支持\s*[:：]|主办单位\s*[:：])",
         "site footer",
-        "",
+        "web",
     ),
     (
         "furniture",
@@ -147,44 +149,44 @@ _TABLE = (
         f"^(?=.{{1,80}}$)(?=.*[^\\d\\s])[\\s【】\\[\\]|｜丨/:：·]*(?:{_UI_WORD}"
         f"[\\s【】\\[\\]|｜丨/:：·]*)++$",
         "share or print bar",
-        "",
+        "web",
     ),
-    ("furniture", r"^(?=.{1,60}$)[\s【\[]*分享(?:到|至)", "share or print bar", ""),
+    ("furniture", r"^(?=.{1,60}$)[\s【\[]*分享(?:到|至)", "share or print bar", "web"),
     (
         "furniture",
         r"^(?=.{1,30}$)(?!.*[。，！？；]).{0,10}?(?:扫一扫|扫描二维码|长按识别)",
         "QR code",
-        "",
+        "web",
     ),
     (
         "furniture",
         r"^(?=.{1,40}$)[\s【\[>》»]*(?:点击(?:这里|此处)?)?(?:查看|阅读|展开|进入)"
         r"(?:全文|原文|更多|剩余全文|专题)",
         "read more",
-        "",
+        "web",
     ),
     (
         "furniture",
         r"^(?=.{1,40}$).{0,8}?(?:点击(?:上方|下方)?蓝字|关注我们|关注公众号|点个?在看)",
         "follow or like prompt",
-        "",
+        "web",
     ),
-    ("furniture", r"^[\s\-—_=*·]*(?:END|完|（完）|\(完\))[\s\-—_=*·]*$", "end mark", ""),
+    ("furniture", r"^[\s\-—_=*·]*(?:END|完|（完）|\(完\))[\s\-—_=*·]*$", "end mark", "web"),
     (
         "furniture",
         r"^(?=.{1,120}$)[\s【\[]*(?:上一篇|下一篇|上一条|下一条|上篇|下篇|前一篇|后一篇)[\s】\]]*(?:[:：]|$)",
         "previous or next link",
-        "",
+        "web",
     ),
     (
         "furniture",
         f"^(?=.{{1,30}}$)[\\s【\\[■▍|#]*{_RELATED}[\\s】\\]：:>»]*$",
         "related links",
-        "run",
+        "run web",
     ),
-    ("furniture", f"^(?=.{{2,20}}$)[^，。！？\\s]{{0,14}}{_SITE}$", "site name", ""),
+    ("furniture", f"^(?=.{{2,20}}$)[^，。！？\\s]{{0,14}}{_SITE}$", "site name", "web"),
     # An official account's name: 郑州发布, 健康河南发布; a longer line ending so is a headline.
-    ("furniture", r"^[^，。！？\s]{2,6}发布$", "site name", ""),
+    ("furniture", r"^[^，。！？\s]{2,6}发布$", "site name", "web"),
     ("byline", f"^{_SHORT}[□■]", "□-marked byline", ""),
     ("byline", f"^{_SHORT}[(（]?{_CREDIT}\\s*[)）]?$", "reporter or correspondent credit", "meta"),
     ("byline", f"^{_SHORT}[(（]{_NAMES}(?:\\s*摄影?)?[)）]$", "parenthesised name list", ""),
@@ -203,12 +205,21 @@ _TABLE = (
     ("caption", r"[(（][^()（）]{0,30}(?:摄|供图|资料图片?)[)）]", "photo credit", ""),
     ("caption", r"[。！？!?][^。！？!?]{2,40}\s摄影?$", "photo credit after text", ""),
     ("caption", r"^(?=.{2,80}$)[^。！？]*\S\s*(?:供图|图片来源\s*[:：].*)$", "photo credit", ""),
-    ("caption", f"^(?=.{{1,200}}$)\\S*{_IMAGE_SUFFIX}(?:\\?\\S*)?$", "image file name", ""),
-    ("caption", r"^!\[[^\]]*\]\([^)]*\)$", "markdown image", ""),
+    ("caption", f"^(?=.{{1,200}}$)\\S*{_IMAGE_SUFFIX}(?:\\?\\S*)?$", "image file name", "web"),
+    ("caption", r"^!\[[^\]]*\]\([^)]*\)$", "markdown image", "web"),
     ("caption", r"^[\[【(（]?(?:图片|图|照片|img|IMG|image)[\]】)）]?$", "image marker", ""),
+    # A site's menu: five or more short items, or three and more between bars. Last, so that a
+    # list of reporters' names (本报记者 张三 通讯员 李四 摄) is a byline.
+    (
+        "furniture",
+        r"^(?=.{1,120}$)(?:[^\s|｜丨，。！？；]{1,8}\s+){4,}[^\s|｜丨，。！？；]{1,8}$"
+        r"|^(?=.{1,120}$)(?:[^|｜丨，。！？；]{1,10}[|｜丨]){2,}[^|｜丨，。！？；]{1,10}$",
+        "navigation bar",
+        "web",
+    ),
 )
 RULES: tuple[Rule, ...] = tuple(
-    Rule(kind, re.compile(pattern), reason, "run" in flags, "meta" in flags)
+    Rule(kind, re.compile(pattern), reason, "run" in flags, "meta" in flags, "web" in flags)
     for kind, pattern, reason, flags in _TABLE
 )
 

@@ -3,18 +3,19 @@
 Works on the lines of a page typed by the rule table (``tagger.page_lines``) and changes kinds
 and heading levels where context decides them:
 
-- **header**: the headline is the title-like line right above the page's first date, source or
-  author line, else the last one above the first paragraph of prose; when the page's metadata
-  gives a title (HTML), the line that matches it. Title-like lines above the headline are the
-  site's name, channel and breadcrumbs: furniture. Title-like lines between the headline and
-  the first paragraph are sub-headlines.
+- **header**: the headline is the title-like line right above the last date, source or author
+  line before the first paragraph of prose, else the last one above that paragraph; when the
+  page's metadata gives a title (HTML), the line that matches it. Title-like lines above the
+  headline are the site's name, channel and breadcrumbs: furniture. Title-like lines between
+  the headline and the first paragraph are sub-headlines.
 - **captions**: the line right under an image file name or image marker.
 - **signature**: a notice's issuer, on the line above its closing date, is a byline.
 - **sections**: in the body, a short unpunctuated line followed by prose is a section heading
-  (numbered or not) of the same article, except on a page of several short items (two or more
-  titled like ``【城关镇】…`` or ``城关镇：…``), where each item is an article of its own.
-- **tail**: from "相关推荐", "猜你喜欢" and the like to the end, everything is furniture but a
-  long finished paragraph.
+  (numbered or not) of the same article, except on a digest (a headline such as 疫情防控简讯
+  over two or more items titled like ``【城关镇】…`` or ``城关镇：…``), where each item is an
+  article of its own.
+- **tail**: from "相关推荐", "猜你喜欢" and the like below the first paragraph to the end,
+  everything is furniture but a long finished paragraph.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ _PROSE_MIN = 40
 _CAPTION_MAX = 60
 _IMAGE_REASONS = frozenset({"image file name", "markdown image", "image marker"})
 _ITEM = re.compile(r"^(?:【[^】]{1,12}】|[^\s:：，。、]{2,10}[:：])\S")
+# Only a digest's headline says so; elsewhere "强化领导：压实责任" lines are sections.
+_DIGEST = re.compile(r"简讯|快讯|速览|速递|动态|集锦|短讯|简报|播报|一览|汇总|综述|扫描|要闻")
+_HEADLINE_MIN = 5
 _DASH = ("—", "-", "－")
 # "一、" "（二）" "3." before a section title: its 、 or dot is no sentence punctuation.
 _NUMBER = re.compile(
@@ -72,9 +76,10 @@ def _normalised(text: str) -> str:
     return "".join(text.split())
 
 
-def _mark_tail(lines: Sequence[Line]) -> None:
+def _mark_tail(lines: Sequence[Line], lead: int) -> None:
+    # Above the first paragraph, "相关推荐" heads a sidebar, not the page's tail.
     in_run = False
-    for line in lines:
+    for line in lines[lead:]:
         if line.opens_run:
             in_run = True
         elif in_run:
@@ -115,18 +120,31 @@ def _matches_hint(text: str, hint: str) -> bool:
 
 def _find_headline(lines: Sequence[Line], end: int, hint: str | None) -> int | None:
     candidates = [
-        i for i in range(end) if lines[i].kind == "body" and _headline_shaped(lines[i].text)
+        i
+        for i in range(end)
+        if lines[i].kind == "body"
+        and _headline_shaped(lines[i].text)
+        and not lines[i].text.startswith(_DASH)  # a sub-headline
+        and not _under_image(lines, i)
     ]
     if hint:
         matching = [i for i in candidates if _matches_hint(lines[i].text, hint)]
         if matching:
             return matching[0]
-    first_meta = next((i for i in range(end) if lines[i].meta), end)
-    for stop in (first_meta, end):
-        above = [i for i in candidates if i < stop and not lines[i].text.startswith(_DASH)]
-        if above:
-            return above[-1]
+    # The meta line nearest the article: a site's own date bar may sit above its name.
+    metas = [i for i in range(end) if lines[i].meta]
+    for stop in ([metas[-1]] if metas else []) + [end]:
+        above = [i for i in candidates if i < stop]
+        # Channel names (时政要闻) are shorter than headlines.
+        long_enough = [i for i in above if len(lines[i].text) >= _HEADLINE_MIN]
+        if long_enough or above:
+            return (long_enough or above)[-1]
     return None
+
+
+def _under_image(lines: Sequence[Line], i: int) -> bool:
+    rule = lines[i - 1].rule if i else None
+    return rule is not None and rule.reason in _IMAGE_REASONS and len(lines[i].text) <= _CAPTION_MAX
 
 
 def _type_header(lines: Sequence[Line], headline: int | None, end: int, sub_level: int) -> None:
@@ -134,7 +152,9 @@ def _type_header(lines: Sequence[Line], headline: int | None, end: int, sub_leve
         line = lines[i]
         if line.kind != "body":
             continue
-        if headline is None or i > headline:
+        if _under_image(lines, i):
+            line.kind = "caption"
+        elif headline is None or i > headline:
             if _headline_shaped(line.text):
                 line.kind, line.level = "heading", sub_level
         elif i == headline:
@@ -148,9 +168,8 @@ def _type_body(lines: Sequence[Line], start: int, items: set[int]) -> None:
         line, prev = lines[i], lines[i - 1] if i else None
         if line.kind != "body":
             continue
-        if prev is not None and prev.rule is not None and prev.rule.reason in _IMAGE_REASONS:
-            if len(line.text) <= _CAPTION_MAX:
-                line.kind = "caption"
+        if _under_image(lines, i):
+            line.kind = "caption"
             continue
         if i in items:
             line.kind, line.level = "heading", ITEM_LEVEL
@@ -177,12 +196,18 @@ def _signs(lines: Sequence[Line], i: int) -> bool:
 
 def structure_web_page(lines: Sequence[Line], title_hint: str | None = None) -> WebStructure:
     """Type a web copy's header, captions, sections and tail in place (see the module's doc)."""
-    _mark_tail(lines)
-    items = _item_headings(lines)
-    several = len(items) >= 2
     lead = next((i for i, line in enumerate(lines) if _is_prose(line)), len(lines))
-    end = min(lead, items[0]) if several else lead
-    headline = _find_headline(lines, end, title_hint)
+    _mark_tail(lines, lead)
+    items = _item_headings(lines)
+    several = False
+    if len(items) >= 2:
+        # Items start before the first paragraph: the headline is above the first of them.
+        end = min(lead, items[0])
+        headline = _find_headline(lines, end, title_hint)
+        several = headline is not None and _DIGEST.search(lines[headline].text) is not None
+    if not several:
+        end = lead
+        headline = _find_headline(lines, end, title_hint)
     article_level = ITEM_LEVEL if several else HEADLINE_LEVEL
     _type_header(lines, headline, end, article_level + 1)
     _type_body(lines, end, set(items) if several else set())
