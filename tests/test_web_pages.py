@@ -120,6 +120,11 @@ def test_web_furniture_lines(line: str) -> None:
         ("石桥村供图", "caption"),
         ("▲志愿者在小区门口查验健康码", "caption"),
         ("文/陈晓 图/刘洋", "byline"),
+        ("文字：张三 摄影：李四 视频：王五", "byline"),
+        ("图：志愿者在卡口值守", "caption"),
+        ("原标题：青禾县开展核酸检测", "furniture"),
+        ("本文转自：云岭日报", "furniture"),
+        ("出品：青禾县融媒体中心", "furniture"),
         # Prose and titles that must stay what they are.
         ("有需要的群众可以联系我们，我们会尽快上门服务。", "body"),
         ("为抗疫一线的志愿者们点赞！", "body"),
