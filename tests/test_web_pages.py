@@ -471,7 +471,14 @@ def test_a_caption_under_an_image_above_the_lead_is_no_sub_headline() -> None:
         ("首页 | 新闻 | 政务 | 服务", "furniture"),
         ("本报记者 曹相飞 通讯员 李中贺 摄", "byline"),
         ("战疫情 保平安 促发展 惠民生", "body"),
+        ("No Chinese here at all.", "body"),
+        ("Home News About Contact Login", "body"),
     ],
 )
 def test_navigation_bars(line: str, kind: str) -> None:
     assert classify_line(line)[0] == kind
+
+
+def test_an_unknown_stdin_format_is_a_usage_error() -> None:
+    with pytest.raises(UsageError, match="stdin_format: expected one of text, html"):
+        list(read_pages(["-"], "xml"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tagger.decoding import decode_bytes
-from tagger.errors import InputError
+from tagger.errors import InputError, UsageError
 from tagger.html_extract import HTML_SUFFIXES
 from tagger.page import Page, parse_html, parse_page, read_page
 
@@ -58,6 +58,10 @@ def read_pages(paths: Sequence[str], stdin_format: str = "text") -> Iterator[Pag
 
     Files are read as HTML or text by their suffix; stdin (``-``) as ``stdin_format``.
     """
+    if stdin_format not in INPUT_FORMATS:
+        raise UsageError(
+            f"stdin_format: expected one of {', '.join(INPUT_FORMATS)}, found {stdin_format!r}"
+        )
     for item in expand(paths):
         if isinstance(item, Skipped):
             yield item

@@ -1,8 +1,11 @@
 """Raw page text -> articles of typed blocks (body, caption, heading, byline, furniture).
 
-Each non-blank line is typed on its own by :data:`RULES`; body lines that stop mid-sentence
-(a newspaper column break) are joined with the body line after them; blocks are grouped into
-articles by heading level. Each non-whitespace character lies in exactly one block's span.
+Each non-blank line is typed on its own by :data:`RULES` (``tagger.page_lines``); the page's
+layout (``tagger.layout``) says which line breaks are column breaks, and body lines cut there
+are joined. A print page's articles start at its headings or plain-text titles; a web copy's
+headline, captions, sections and tail are found by ``tagger.web_structure``. Saved HTML is
+extracted first (``tagger.html_extract``). Each non-whitespace character lies in exactly one
+block's span.
 """
 
 from __future__ import annotations
@@ -125,6 +128,20 @@ def _detect_titles(lines: list[Line]) -> None:
             continue
         if _followed_by_body(lines, i, subtitle_allowed=not under_title):
             line.kind, line.level = "heading", 3 if under_title else 2
+
+
+def _mark_furniture_runs(lines: list[Line]) -> None:
+    in_run = False
+    for line in lines:
+        if line.kind == "heading":
+            in_run = False
+        elif line.opens_run:
+            in_run = True
+        elif in_run:
+            if line.kind == "body" and len(line.text) >= _PROSE_MIN and ends_sentence(line.text):
+                in_run = False
+            else:
+                line.kind = "furniture"
 
 
 def _join(parts: list[str]) -> str:
@@ -257,20 +274,6 @@ def parse_page(
     return Page(
         text, articles, source, offset, first_index, layout, published or find_published(lines)
     )
-
-
-def _mark_furniture_runs(lines: list[Line]) -> None:
-    in_run = False
-    for line in lines:
-        if line.kind == "heading":
-            in_run = False
-        elif line.opens_run:
-            in_run = True
-        elif in_run:
-            if line.kind == "body" and len(line.text) >= _PROSE_MIN and ends_sentence(line.text):
-                in_run = False
-            else:
-                line.kind = "furniture"
 
 
 def parse_html(data: bytes, source: str = "<bytes>") -> Page:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from tagger.layout import WEB, breaks_mid_sentence
 from tagger.page_lines import Line, ends_sentence, starts_continuation, title_shaped
 
-__all__ = ["HEADLINE_LEVEL", "SECTION_LEVEL", "WebStructure", "structure_web_page"]
+__all__ = ["HEADLINE_LEVEL", "ITEM_LEVEL", "SECTION_LEVEL", "WebStructure", "structure_web_page"]
 
 HEADLINE_LEVEL, ITEM_LEVEL, SECTION_LEVEL = 1, 2, 3
 _HEADLINE_MAX = 50
@@ -41,6 +41,8 @@ _ITEM = re.compile(r"^(?:【[^】]{1,12}】|[^\s:：，。、]{2,10}[:：])\S")
 _DIGEST = re.compile(r"简讯|快讯|速览|速递|动态|集锦|短讯|简报|播报|一览|汇总|综述|扫描|要闻")
 _HEADLINE_MIN = 5
 _DASH = ("—", "-", "－")
+# A headline never ends mid-phrase, nor with a colon (that introduces what follows).
+_NOT_HEADLINE_END = frozenset("的地得和与及或把被对从向将为是了在“‘「『（(《【，,、：:")
 # "一、" "（二）" "3." before a section title: its 、 or dot is no sentence punctuation.
 _NUMBER = re.compile(
     r"^(?:[一二三四五六七八九十]+、|[(（][一二三四五六七八九十\d]+[)）]|\d{1,2}[.、．])"
@@ -60,15 +62,13 @@ class WebStructure:
 
 
 def _headline_shaped(text: str) -> bool:
-    # Headlines may carry commas ("某县：坚持三个到位，打好阻击战"), unlike plain-text titles;
-    # a line ending in a colon introduces what follows it.
+    # Headlines may carry commas ("某县：坚持三个到位，打好阻击战"), unlike plain-text titles.
     return (
         2 <= len(text) <= _HEADLINE_MAX
         and "。" not in text
-        and text[-1] not in "：:"
+        and text[-1] not in _NOT_HEADLINE_END
         and not ends_sentence(text)
         and not starts_continuation(text)
-        and text[-1] not in "的地得和与及或把被对从向将为是了在“‘「『（(《【，,、"
     )
 
 
