@@ -482,3 +482,10 @@ def test_navigation_bars(line: str, kind: str) -> None:
 def test_an_unknown_stdin_format_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="stdin_format: expected one of text, html"):
         list(read_pages(["-"], "xml"))
+
+
+def test_an_exclaimed_headline_and_a_greeting_bar() -> None:
+    lines = ["欢迎访问青禾县人民政府网！今天是2022年3月5日，星期六。", "战疫一线，他们逆行而上！"]
+    page = parse_page("\n".join([*lines, "3月4日，全县二百余名党员下沉社区，协助开展核酸检测。"]))
+    assert page.articles[0].title == "战疫一线，他们逆行而上！"
+    assert [b.kind for _, _, b in page.blocks()] == ["furniture", "heading", "body"]

@@ -31,6 +31,7 @@ __all__ = ["HEADLINE_LEVEL", "ITEM_LEVEL", "SECTION_LEVEL", "WebStructure", "str
 
 HEADLINE_LEVEL, ITEM_LEVEL, SECTION_LEVEL = 1, 2, 3
 _HEADLINE_MAX = 50
+_EXCLAIMED_MAX = 30
 _HINT_MIN = 6
 # Past a tail's start, a long finished paragraph is prose again, not furniture.
 _PROSE_MIN = 40
@@ -62,12 +63,14 @@ class WebStructure:
 
 
 def _headline_shaped(text: str) -> bool:
-    # Headlines may carry commas ("某县：坚持三个到位，打好阻击战"), unlike plain-text titles.
+    # Headlines may carry commas ("某县：坚持三个到位，打好阻击战"), unlike plain-text titles,
+    # and a short one may end in an exclamation or question ("战疫一线，他们逆行而上！").
+    exclaims = len(text) <= _EXCLAIMED_MAX and text[-1] in "！？!?"
     return (
         2 <= len(text) <= _HEADLINE_MAX
         and "。" not in text
         and text[-1] not in _NOT_HEADLINE_END
-        and not ends_sentence(text)
+        and (exclaims or not ends_sentence(text))
         and not starts_continuation(text)
     )
 
