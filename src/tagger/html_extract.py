@@ -33,8 +33,9 @@ _META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-
 # A declared charset is believed only for the multi-byte Chinese encodings: pages that declare
 # a Western one (ISO-8859-1, windows-1252) are nearly always mislabelled GBK or UTF-8, and any
 # bytes decode as those, so the declaration could not be checked.
+# (UTF-8 needs no declaration: valid UTF-8 is read as such first.)
 _TRUSTED = {"gb2312": "gb18030", "gbk": "gb18030", "gb18030": "gb18030", "big5": "big5hkscs"}
-_TRUSTED |= {"big5hkscs": "big5hkscs", "utf-8": "utf-8"}
+_TRUSTED |= {"big5hkscs": "big5hkscs"}
 # "标题_青禾县融媒体中心", "标题 - 云岭日报", "标题|某某网": a page title ends with the site's name.
 _SITE_SUFFIX = re.compile(r"\s*(?:_|\s[-–—－]\s|[|｜])\s*[^_|｜]{1,20}$")
 _HEADLINE_MIN = 4
@@ -65,22 +66,25 @@ def _declared(data: bytes) -> str | None:
     return _TRUSTED.get(name.replace("_", "-"))
 
 
+def _decoded(data: bytes, encoding: str) -> str | None:
+    """The bytes decoded, or None when they are not valid in ``encoding``."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
 def decode_html(data: bytes, name: str) -> str:
     """Decode HTML bytes: a byte-order mark or valid UTF-8 first, then the ``<meta charset>``
     (GBK and GB2312 are read as GB18030, their superset), else detection as for text pages.
     """
+    text = None
     if not data.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            pass  # not UTF-8: the declaration or detection decides
-        declared = _declared(data)
-        if declared is not None and declared != "utf-8":
-            try:
-                return data.decode(declared)
-            except UnicodeDecodeError:
-                pass  # mislabelled: detect the encoding from the bytes instead
-    return decode_bytes(data, name)
+        text = _decoded(data, "utf-8")
+        declared = _declared(data) if text is None else None
+        if declared is not None:
+            text = _decoded(data, declared)  # None when mislabelled: then detection decides
+    return decode_bytes(data, name) if text is None else text
 
 
 def _config() -> ConfigParser:
