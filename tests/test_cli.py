@@ -58,7 +58,7 @@ def test_tag_reads_stdin_and_writes_csv(saved_model: Path) -> None:
     result = runner.invoke(app, ["tag", "-", "-m", str(saved_model), "-f", "csv"], input=page)
     assert result.exit_code == 0, result.stderr
     header, *rows = result.stdout.splitlines()
-    assert header.startswith("source,article,index,kind,start,end,labels,score_")
+    assert header.startswith("source,article,published,index,kind,start,end,labels,score_")
     assert header.endswith(",text")
     assert len(rows) == 2
     assert rows[0].startswith("<stdin>,")

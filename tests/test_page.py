@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import json
 from pathlib import Path
 
 import pytest
@@ -315,3 +316,18 @@ LEAD = "疫情防控工作启动以来,各级党组织迅速行动。\n\n"
 def test_encoding_round_trip(raw: str, encoding: str) -> None:
     text = LEAD + raw
     assert read_page(ENCODINGS[encoding](text)).articles == parse_page(text).articles
+
+
+SEED_BLOCKS = Path(__file__).parent / "fixtures" / "seed-blocks.jsonl"
+
+
+def test_seed_page_blocks_are_unchanged(seed: Page) -> None:
+    # Written from the reader before web-page support; the 47 tagged records must not move.
+    expected = [json.loads(line) for line in SEED_BLOCKS.read_text("utf-8").splitlines()]
+    found = [
+        {"article": a.title, "index": i, "kind": b.kind, "start": b.start, "end": b.end}
+        | {"level": b.level, "text": b.text}
+        for a, i, b in seed.blocks()
+    ]
+    assert found == expected
+    assert sum(1 for _ in seed.taggable()) == 47

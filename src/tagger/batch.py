@@ -32,6 +32,7 @@ def tag_inputs(
     jobs: int = 1,
     on_result: Callable[[str, Result], None] | None = None,
     encode: Encode | None = None,
+    stdin_format: str = "text",
 ) -> Iterator[Any]:
     """Tag every page named by ``paths`` (files, directories, ``-``) and yield the records.
 
@@ -43,12 +44,13 @@ def tag_inputs(
 
     With ``encode`` (a module-level function, so that workers can receive it) each record is
     yielded as ``encode(record)``, worked out in the workers: the parent then only writes.
+    ``stdin_format`` (``"text"`` or ``"html"``) says how to read ``-``.
     """
     if not isinstance(jobs, int) or jobs < 1:
         raise UsageError(f"jobs: expected a whole number of processes >= 1, found {jobs!r}")
     report = on_result or (lambda path, result: None)
     if jobs == 1:
-        records = _tag_here(paths, _as_tagger(model), all_blocks, report)
+        records = _tag_here(paths, _as_tagger(model), all_blocks, report, stdin_format)
         yield from records if encode is None else map(encode, records)
         return
     if STDIN in paths:
@@ -79,12 +81,16 @@ def _as_tagger(model: Tagger | str | os.PathLike[str] | None) -> Tagger:
 
 
 def _tag_here(
-    paths: Sequence[str], tagger: Tagger, all_blocks: bool, report: Callable[[str, Result], None]
+    paths: Sequence[str],
+    tagger: Tagger,
+    all_blocks: bool,
+    report: Callable[[str, Result], None],
+    stdin_format: str = "text",
 ) -> Iterator[TaggedBlock]:
     pages: deque[Page] = deque()
 
     def readable() -> Iterator[Page]:
-        for page in read_pages(paths):
+        for page in read_pages(paths, stdin_format):
             if isinstance(page, Skipped):
                 report(page.path, page)
             else:

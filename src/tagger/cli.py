@@ -30,6 +30,11 @@ class Engine(StrEnum):
     dask = "dask"
 
 
+class InputFormat(StrEnum):
+    text = "text"
+    html = "html"
+
+
 class Format(StrEnum):
     jsonl = "jsonl"
     csv = "csv"
@@ -83,7 +88,8 @@ ModelOption = Annotated[
 @handles_errors
 def tag(
     paths: Annotated[
-        list[str], typer.Argument(help="Page files, directories of *.txt/*.md, or - for stdin.")
+        list[str],
+        typer.Argument(help="Page files, directories of *.txt/*.md/*.html/*.htm, or - for stdin."),
     ],
     model: ModelOption = None,
     output_format: Annotated[
@@ -110,6 +116,10 @@ def tag(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="Dask scheduler address, tcp://HOST:8786.")
     ] = None,
+    input_format: Annotated[
+        InputFormat,
+        typer.Option("--input-format", help="How to read stdin (-); files go by their suffix."),
+    ] = InputFormat.text,
 ) -> None:
     """Tag every body paragraph and caption of the pages given.
 
@@ -146,6 +156,7 @@ def tag(
         jobs=jobs,
         on_result=on_result,
         encode=jsonl_line if fmt is Format.jsonl else None,  # workers encode, the parent writes
+        stdin_format=input_format.value,
     )
 
     def write(out: TextIO) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tagger.errors import InputError
 
-__all__ = ["decode_bytes", "read_text"]
+__all__ = ["decode_bytes", "read_bytes", "read_text"]
 
 SUPPORTED = "UTF-8, UTF-16 with a byte-order mark, or GB18030/GBK"
 
@@ -186,9 +186,14 @@ def decode_bytes(data: bytes, name: str) -> str:
 
 def read_text(path: str | os.PathLike[str]) -> str:
     """Read a page file and decode it with :func:`decode_bytes`; OS errors become ``InputError``."""
+    return decode_bytes(read_bytes(path), os.fspath(path))
+
+
+def read_bytes(path: str | os.PathLike[str]) -> bytes:
+    """Read a page file's bytes; OS errors become ``InputError`` naming the file."""
     name = os.fspath(path)
     try:
-        data = Path(name).read_bytes()
+        return Path(name).read_bytes()
     except FileNotFoundError:
         raise InputError(
             f"{name}: no such file; expected a page text file. Check the path."
@@ -207,4 +212,3 @@ def read_text(path: str | os.PathLike[str]) -> str:
         raise InputError(
             f"{name}: {reason}; expected a readable page text file. Check the path."
         ) from None
-    return decode_bytes(data, name)

@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tagger.decoding import decode_bytes
-from tagger.errors import InputError
-from tagger.page import Page, parse_page, read_page
+from tagger.errors import InputError, UsageError
+from tagger.html_extract import HTML_SUFFIXES
+from tagger.page import Page, parse_html, parse_page, read_page
 
-PAGE_SUFFIXES = frozenset({".txt", ".md"})
+PAGE_SUFFIXES = frozenset({".txt", ".md"}) | HTML_SUFFIXES
+INPUT_FORMATS = ("text", "html")  # how stdin is read; files are read by their suffix
 # Pages larger than this are read in parts of about PART_BYTES, cut at blank lines.
 LARGE_PAGE_BYTES = 32 << 20
 PART_BYTES = 1 << 20
@@ -51,16 +53,25 @@ def expand(paths: Sequence[str]) -> Iterator[str | Skipped]:
             yield Skipped(name, "no such file or directory")
 
 
-def read_pages(paths: Sequence[str]) -> Iterator[Page | Skipped]:
-    """Read every input as a page; an unreadable one becomes a ``Skipped`` and reading goes on."""
+def read_pages(paths: Sequence[str], stdin_format: str = "text") -> Iterator[Page | Skipped]:
+    """Read every input as a page; an unreadable one becomes a ``Skipped`` and reading goes on.
+
+    Files are read as HTML or text by their suffix; stdin (``-``) as ``stdin_format``.
+    """
+    if stdin_format not in INPUT_FORMATS:
+        raise UsageError(
+            f"stdin_format: expected one of {', '.join(INPUT_FORMATS)}, found {stdin_format!r}"
+        )
     for item in expand(paths):
         if isinstance(item, Skipped):
             yield item
             continue
         try:
-            if item == STDIN:
+            if item == STDIN and stdin_format == "html":
+                yield parse_html(sys.stdin.buffer.read(), "<stdin>")
+            elif item == STDIN:
                 yield parse_page(decode_bytes(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
-            elif os.path.getsize(item) > LARGE_PAGE_BYTES:
+            elif os.path.getsize(item) > LARGE_PAGE_BYTES and not _is_html(item):
                 yield from read_large_page(Path(item))
             else:
                 yield read_page(Path(item))
@@ -76,6 +87,7 @@ def read_large_page(path: Path, part_bytes: int | None = None) -> Iterator[Page]
     are not carried across a cut: a part begins with the blocks before its first heading.
     """
     offset = first_index = 0
+    first: Page | None = None  # later parts keep the first part's layout and date
     with path.open("rb") as handle:
         head = handle.read(4)
         if head.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -98,13 +110,24 @@ def read_large_page(path: Path, part_bytes: int | None = None) -> Iterator[Page]
                 cut = len(pending)
             piece, pending = pending[:cut], pending[cut:]
             page = parse_page(
-                decode_bytes(piece, str(path)), str(path), offset=offset, first_index=first_index
+                decode_bytes(piece, str(path)),
+                str(path),
+                offset=offset,
+                first_index=first_index,
+                layout=first.layout if first else None,
+                published=first.published if first else None,
             )
+            first = first or page
             yield page
             offset += len(page.text)
             first_index += sum(1 for _ in page.blocks())
             if not data:
                 return
+
+
+def _is_html(path: str) -> bool:
+    # An HTML page is extracted whole: its article is small whatever the markup weighs.
+    return Path(path).suffix.lower() in HTML_SUFFIXES
 
 
 def _reason(message: str, path: str) -> str:

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from tagger.tagging import TaggedBlock
 
-CSV_COLUMNS = ("source", "article", "index", "kind", "start", "end", "labels")
+CSV_COLUMNS = ("source", "article", "published", "index", "kind", "start", "end", "labels")
 
 
 # JSON lets these stand unescaped, but Python's str.splitlines and some JSONL readers end a
@@ -46,6 +46,7 @@ def write_csv(records: Iterable[TaggedBlock], out: TextIO, labels: Sequence[str]
             [
                 r.source,
                 r.article,
+                r.published or "",
                 r.index,
                 r.kind,
                 r.start,

@@ -25,12 +25,14 @@ class TaggedBlock:
     text: str
     labels: list[str]
     scores: dict[str, float]
+    published: str | None = None  # the date the page states it was published, ISO 8601
 
     def to_dict(self) -> dict[str, Any]:
         # Spelled out: dataclasses.asdict deep-copies every field and was a fifth of tag time.
         return {
             "source": self.source,
             "article": self.article,
+            "published": self.published,
             "index": self.index,
             "kind": self.kind,
             "start": self.start,
@@ -96,6 +98,7 @@ def _score(
                     block.text,
                     found,
                     scores,
+                    page.published,
                 )
             )
         yield results
