@@ -73,7 +73,7 @@ def main() -> None:
     print(f"# {command_line()}")
     print(
         f"# {len(rows)} labelled real-news paragraphs; model {args.model or 'bundled'}, "
-        f"trained on {model.manifest_['training_data']['n_paragraphs']} paragraphs"
+        f"trained on {model.manifest_.get('training_data', {}).get('n_paragraphs', '?')} paragraphs"
     )
     print_side_by_side(results, model.labels_)
     if args.seeds:

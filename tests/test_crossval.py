@@ -8,6 +8,7 @@ import pytest
 from tagger import Tagger
 from tagger.features import analyze
 from tagger.metrics import fold_ids, indicator
+from tagger.serving import scoring_units
 
 from .support import TINY
 
@@ -28,7 +29,8 @@ def test_out_of_fold_scores_equal_a_vectorizer_per_fold(pooling: str | None) -> 
     gold = indicator(label_lists, labels)
     documents = [analyze(text, model.feature_spec) for text in texts]
 
-    fast = model._out_of_fold_scores(texts, documents, gold)
+    units = [scoring_units(text, pooling) for text in texts]
+    fast = model._out_of_fold_scores(units, documents, gold)
 
     expected = []
     for repeat in range(2):
@@ -42,3 +44,32 @@ def test_out_of_fold_scores_equal_a_vectorizer_per_fold(pooling: str | None) -> 
             block[test] = linear.scores([x for x, t in zip(texts, test, strict=True) if t])
         expected.append(block)
     np.testing.assert_allclose(fast, np.vstack(expected), rtol=0, atol=1e-9)
+
+
+def test_repeated_cross_validation_steadies_the_thresholds() -> None:
+    """Thresholds from ten repeats move less between random_state values than from one."""
+    texts = [t for t, _ in TINY]
+    label_lists = [labels for _, labels in TINY]
+
+    def spread(repeats: int) -> float:
+        thresholds = [
+            Tagger(cv=2, cv_repeats=repeats, random_state=seed).fit(texts, label_lists).thresholds_
+            for seed in range(6)
+        ]
+        return float(np.ptp(np.array(thresholds), axis=0).max())
+
+    assert spread(10) < 0.5 * spread(1)
+
+
+def test_the_unit_slope_is_zero_without_pooling_and_learned_with_it() -> None:
+    from tagger.metrics import tune_cut
+
+    rng = np.random.default_rng(0)
+    log_units = np.log(rng.integers(1, 20, size=400))
+    gold = rng.random(400) < 0.3
+    # Scores of the best of many units run high by chance: the slope should take that back.
+    scores = np.where(gold, 1.0, -1.0) + 0.8 * log_units + rng.normal(0, 0.5, 400)
+    slope, _ = tune_cut(gold, scores, log_units)
+    assert 0.4 <= slope <= 1.2
+    no_pooling_slope, _ = tune_cut(gold, scores, np.zeros(400))
+    assert no_pooling_slope == 0.0

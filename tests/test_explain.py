@@ -30,7 +30,8 @@ def test_intercept_plus_contributions_is_the_decision_value(trained: Tagger, top
     assert [item.label for item in explanation.labels] == trained.labels_
     for j, item in enumerate(explanation.labels):
         listed = sum(c.contribution for c in (*item.up, *item.down))
-        assert item.intercept + listed + item.rest == pytest.approx(item.decision_value, abs=1e-9)
+        total = item.intercept + listed + item.rest + item.units_term
+        assert total == pytest.approx(item.decision_value, abs=1e-9)
         assert item.decision_value == pytest.approx(decision[j], abs=1e-9)
         assert item.probability == pytest.approx(probability[j], abs=1e-12)
         assert item.decided == (probability[j] >= trained.thresholds_[j])
@@ -148,7 +149,31 @@ def test_without_passage_pooling_the_whole_paragraph_is_explained(
     assert explanation.passages == (PARAGRAPH,)
     for j, item in enumerate(explanation.labels):
         listed = sum(c.contribution for c in (*item.up, *item.down))
-        assert item.intercept + listed + item.rest == pytest.approx(item.decision_value, abs=1e-9)
+        total = item.intercept + listed + item.rest + item.units_term
+        assert total == pytest.approx(item.decision_value, abs=1e-9)
         assert item.decision_value == pytest.approx(
             whole.decision_function([PARAGRAPH])[0, j], abs=1e-9
         )
+
+
+def test_the_pooling_correction_is_part_of_the_score_and_the_explanation(trained: Tagger) -> None:
+    import copy
+
+    from tagger.text import split_passages
+
+    flat, sloped = copy.deepcopy(trained), copy.deepcopy(trained)
+    flat.set_params(), sloped.set_params()  # drop any cached serving arrays
+    flat.unit_slopes_ = np.zeros(len(trained.labels_))
+    sloped.unit_slopes_ = np.full(len(trained.labels_), 0.5)
+    passages = len(split_passages(PARAGRAPH))
+    np.testing.assert_allclose(
+        sloped.decision_function([PARAGRAPH]),
+        flat.decision_function([PARAGRAPH]) - 0.5 * np.log(passages),
+        rtol=0,
+        atol=1e-12,
+    )
+    for item in sloped.explain(PARAGRAPH).labels:
+        assert item.units_term == pytest.approx(-0.5 * np.log(passages))
+        listed = sum(c.contribution for c in item.up + item.down)
+        total = item.intercept + listed + item.rest + item.units_term
+        assert total == pytest.approx(item.decision_value, abs=1e-9)

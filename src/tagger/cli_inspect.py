@@ -186,10 +186,18 @@ def _print_explanation(explanation: Explanation) -> None:
             Text(f"({item.n_features - shown} other features)"), "", "", f"{item.rest:+.3f}"
         )
         table.add_row(Text("(intercept)"), "", "", f"{item.intercept:+.3f}")
+        if item.units_term:
+            table.add_row(Text(f"(best of {total} passages)"), "", "", f"{item.units_term:+.3f}")
         console.print(table)
         console.print(
             f"decision value {item.decision_value:+.3f} = intercept {item.intercept:+.3f} "
-            f"+ the {item.n_features} features of passage {item.passage_index + 1}/{total}:",
+            f"+ the {item.n_features} features of passage {item.passage_index + 1}/{total}"
+            + (
+                f" {item.units_term:+.3f} for the best of {total} passages"
+                if item.units_term
+                else ""
+            )
+            + ":",
             markup=False,
         )
         passage = Text()

@@ -49,9 +49,10 @@ class Contribution:
 class LabelExplanation:
     """One label's score for a paragraph, taken apart.
 
-    ``intercept + sum(c.contribution for c in up + down) + rest == decision_value`` (up to
-    rounding): ``up`` and ``down`` are the ``top`` largest pushes each way, ``rest`` the sum of
-    the ``n_features - len(up) - len(down)`` contributions not listed.
+    ``intercept + sum(c.contribution for c in up + down) + rest + units_term ==
+    decision_value`` (up to rounding): ``up`` and ``down`` are the ``top`` largest pushes each
+    way, ``rest`` the sum of the ``n_features - len(up) - len(down)`` contributions not listed,
+    and ``units_term`` the pooling correction (``-unit_slope * log(number of passages)``).
     """
 
     label: str
@@ -67,6 +68,7 @@ class LabelExplanation:
     down: tuple[Contribution, ...]
     rest: float
     n_features: int
+    units_term: float = 0.0
 
     def highlights(self) -> list[tuple[str, float]]:
         """The normalised passage cut into runs, each with the weight of the listed features on it.
@@ -195,7 +197,7 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
     indptr, indices, data = rows = linear.rows([s for parts in split for s in parts])
     # The arithmetic of LinearModel.scores, kept per passage to see which passage won.
     scores = linear_scores(rows, linear.coef, linear.intercept)
-    probabilities = _sigmoid(scores)
+    slopes = linear.unit_slopes if linear.unit_slopes is not None else np.zeros(len(tagger.labels_))
     names = _feature_names(tagger)
     explanations = []
     first = 0  # the row of the paragraph's first passage
@@ -215,14 +217,17 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
                 for k, c in zip(up + down, contributions[up + down], strict=True)
             ]
             threshold = float(tagger.thresholds_[j])
+            units_term = -float(slopes[j]) * float(np.log(len(parts)))
+            decision_value = float(scores[row, j]) + units_term
+            probability = float(_sigmoid(np.array(decision_value)))
             labels.append(
                 LabelExplanation(
                     label=label,
                     name=tagger.label_names_.get(label, ""),
-                    probability=float(probabilities[row, j]),
+                    probability=probability,
                     threshold=threshold,
-                    decided=bool(probabilities[row, j] >= threshold),
-                    decision_value=float(scores[row, j]),
+                    decided=probability >= threshold,
+                    decision_value=decision_value,
                     passage_index=best,
                     passage=parts[best],
                     intercept=float(linear.intercept[j]),
@@ -230,6 +235,7 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
                     down=tuple(listed[len(up) :]),
                     rest=float(contributions.sum() - contributions[up + down].sum()),
                     n_features=len(columns),
+                    units_term=units_term,
                 )
             )
         explanations.append(Explanation(text, tuple(parts), tuple(labels)))

@@ -113,3 +113,27 @@ def fold_ids(
     rest = rng.permutation(np.flatnonzero(folds < 0))
     folds[rest] = (np.arange(len(rest)) + next_fold) % n_folds
     return folds
+
+
+# Slopes tried for the pooled score's correction per log(number of scoring units).
+SLOPES = np.round(np.arange(0.0, 1.51, 0.05), 2)
+
+
+def tune_cut(
+    gold: NDArray[np.bool_], scores: NDArray[np.float64], log_units: NDArray[np.float64]
+) -> tuple[float, float]:
+    """The slope and probability cut that maximise F1 for ``sigmoid(score - slope * log_units)``.
+
+    A paragraph scores as the best of its units, and the best of many units is higher by chance
+    alone: with one cut for all, long paragraphs are over-tagged and one-line captions missed.
+    The slope takes that back; the smallest slope wins ties, so without pooling it stays 0.
+    """
+    best = (-1.0, 0.0, 0.5)
+    for slope in SLOPES:
+        probabilities = 0.5 * (1.0 + np.tanh(0.5 * (scores - slope * log_units)))
+        cut = best_threshold(gold, probabilities)
+        kept = probabilities >= cut
+        f1 = 2 * float(np.sum(kept & gold)) / max(float(kept.sum() + gold.sum()), 1.0)
+        if f1 > best[0] + 1e-12:
+            best = (f1, float(slope), cut)
+    return best[1], best[2]

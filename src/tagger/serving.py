@@ -27,6 +27,9 @@ class LinearModel:
     spec: FeatureSpec
     sublinear_tf: bool
     pooling: str | None
+    # Subtracted per log(number of units) from a paragraph's pooled score, one per label
+    # (``Tagger.unit_slopes_``); None for models saved before it existed.
+    unit_slopes: NDArray[np.float64] | None = None
     compiled: CompiledVocabulary | None = field(default=None, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
 
@@ -64,7 +67,11 @@ class LinearModel:
         for i, text in enumerate(texts):
             starts[i] = len(units)
             units.extend(self.units(text))
-        return np.maximum.reduceat(self.unpooled_scores(units), starts, axis=0)
+        pooled = np.maximum.reduceat(self.unpooled_scores(units), starts, axis=0)
+        if self.unit_slopes is not None:
+            counts = np.diff(np.append(starts, len(units)))
+            pooled -= np.outer(np.log(counts), self.unit_slopes)
+        return pooled
 
 
 def scoring_units(text: str, pooling: str | None) -> list[str]:

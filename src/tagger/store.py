@@ -97,6 +97,7 @@ def save(tagger: Tagger, directory: str | os.PathLike[str], **metadata: Any) -> 
             coef=tagger.coef_,
             intercept=tagger.intercept_,
             thresholds=tagger.thresholds_,
+            unit_slopes=tagger.unit_slopes_,
             **compiled,
         )
         joblib.dump(tagger, staging / ESTIMATOR, compress=3)
@@ -217,6 +218,8 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
         with np.load(arrays_path, allow_pickle=False) as arrays:
             idf, coef = arrays["idf"], arrays["coef"]
             intercept, thresholds = arrays["intercept"], arrays["thresholds"]
+            # Models saved before the slopes existed pool without them.
+            slopes = arrays["unit_slopes"] if "unit_slopes" in arrays.files else None
             compiled = {
                 k[len("compiled_") :]: arrays[k] for k in arrays.files if k.startswith("compiled_")
             }
@@ -228,7 +231,11 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
         raise ModelError(
             f"{root}: the model files do not have the expected shape ({exc}); retrain the model"
         ) from None
-    if coef.shape != (len(labels), n_features) or idf.shape != (n_features,):
+    if (
+        coef.shape != (len(labels), n_features)
+        or idf.shape != (n_features,)
+        or (slopes is not None and slopes.shape != (len(labels),))
+    ):
         raise ModelError(f"{root}: array shapes do not match the vocabulary and labels; retrain")
     tagger.labels_ = labels
     tagger.label_names_ = {e["id"]: e.get("name", "") for e in manifest["labels"]}
@@ -246,6 +253,7 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
         )
     tagger.idf_, tagger.coef_, tagger.intercept_ = idf, coef, intercept
     tagger.thresholds_ = thresholds
+    tagger.unit_slopes_ = np.zeros(len(labels)) if slopes is None else slopes
     tagger.cv_metrics_ = manifest.get("cv_metrics", {})
     tagger.manifest_ = manifest
     return tagger
