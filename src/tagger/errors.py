@@ -36,3 +36,7 @@ class ModelError(TaggerError):
 
 class UsageError(TaggerError):
     """A library function was called with arguments of the wrong type or value."""
+
+
+class OutputError(TaggerError):
+    """An output could not be written where the user asked; what was there is unchanged."""
