@@ -153,11 +153,16 @@ def import_(
             help="On a conflict with labelled data: import (these labels win) or existing.",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace OUTPUT if it exists (checked for conflicts too)."),
+    ] = False,
 ) -> None:
     """Check an annotation export and add it to the labelled data as JSONL.
 
     Nothing is written if a label is unknown, a text is empty, or a paragraph is labelled
-    differently elsewhere (unless --force says which side wins).
+    differently elsewhere (unless --force says which side wins). An existing OUTPUT is
+    replaced only with --replace.
 
     Example: tagger import export.json -o data/labels/round-4.jsonl
     """
@@ -169,6 +174,7 @@ def import_(
         output=output,
         labelled_dir=labelled,
         force=force.value if force is not None else None,
+        replace=replace,
     )
     for note in report.notes:
         typer.echo(note, err=True)
