@@ -343,7 +343,7 @@ def _print_metrics(metrics: dict[str, Any], title: str) -> None:
     typer.echo(f"{'label':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
     for label, row in metrics["labels"].items():
         typer.echo(
-            f"{label:<24}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}"
+            f"{printable(label):<24}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}"
             f"{row['support']:>9}"
         )
     for average in ("micro", "macro", "samples"):
@@ -367,22 +367,25 @@ def info(
 
     Example: tagger info --json
     """
-    from tagger.store import bundled_model_dir, read_manifest
+    from tagger.store import bundled_model_dir, verify_files
 
-    manifest = read_manifest(model)
+    manifest = verify_files(model)  # every file's sha256, as well as the manifest's fields
     if as_json:
         typer.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"model        {model or bundled_model_dir()}")
-    typer.echo(f"created      {manifest.get('created')}")
-    typer.echo("versions     " + ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()))
+    typer.echo(f"model        {printable(str(model or bundled_model_dir()))}")
+    typer.echo(f"files        {len(manifest['files'])}, each matching its sha256 in the manifest")
+    typer.echo(f"created      {printable(str(manifest.get('created')))}")
+    versions = ", ".join(f"{k} {v}" for k, v in manifest["versions"].items())
+    typer.echo(f"versions     {printable(versions)}")
     data = manifest.get("training_data", {})
-    typer.echo(f"trained on   {data.get('n_paragraphs')} paragraphs, sha256 {data.get('sha256')}")
+    about = f"{data.get('n_paragraphs')} paragraphs, sha256 {data.get('sha256')}"
+    typer.echo(f"trained on   {printable(about)}")
     typer.echo(f"features     {manifest.get('n_features')}")
     typer.echo("labels       id, name, threshold")
     for entry in manifest["labels"]:
-        threshold = manifest["thresholds"][entry["id"]]
-        typer.echo(f"  {entry['id']:<24}{entry['name']:<8}{threshold:.3f}")
+        label, name = printable(entry["id"]), printable(entry.get("name", ""))
+        typer.echo(f"  {label:<24}{name:<8}{manifest['thresholds'][entry['id']]:.3f}")
     if manifest.get("cv_metrics"):
         _print_metrics(manifest["cv_metrics"], "cross-validated metrics")
 
