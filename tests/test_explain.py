@@ -152,3 +152,30 @@ def test_without_passage_pooling_the_whole_paragraph_is_explained(
         assert item.decision_value == pytest.approx(
             whole.decision_function([PARAGRAPH])[0, j], abs=1e-9
         )
+
+
+def test_a_long_paragraph_is_explained_in_slices(
+    trained: Tagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagger.serving import _SLICE, LinearModel
+
+    sizes: list[int] = []
+    real_rows = LinearModel.rows
+
+    def rows(self: LinearModel, texts: list[str]):  # type: ignore[no-untyped-def]
+        sizes.append(len(texts))
+        return real_rows(self, texts)
+
+    monkeypatch.setattr(LinearModel, "rows", rows)
+    # 3,000 clauses: about 6,000 passages, whose feature rows all at once would take many times
+    # the paragraph's size (a 10-million-character paragraph reached 6.9 GB).
+    paragraph = "今天天气晴朗，" * 2999 + "村口设立卡点，专人值守，查验健康码。"
+    explanation = explain(trained, paragraph, top=3)
+    assert max(sizes) <= _SLICE
+    item = explanation[CHECKPOINT]
+    assert "卡点" in item.passage
+    rest = sum(c.contribution for c in item.up + item.down) + item.rest
+    assert item.intercept + rest == pytest.approx(item.decision_value, abs=1e-9)
+    assert item.decision_value == pytest.approx(
+        trained.decision_function([paragraph])[0, 0], abs=1e-12
+    )
