@@ -223,10 +223,9 @@ def large_page_parts(
             f"{name}: a UTF-16 page of more than {LARGE_PAGE_BYTES >> 20} MB; "
             "expected UTF-8 or GB18030 for pages this large. Re-save it as UTF-8"
         )
-    handle.seek(0)
     ranges = []
     start = 0
-    pending = b""
+    pending = head  # the first part is cut from these 4 bytes and a full read after them
     while True:
         data = handle.read(part_bytes or PART_BYTES)
         pending += data
