@@ -179,3 +179,17 @@ def test_a_long_paragraph_is_explained_in_slices(
     assert item.decision_value == pytest.approx(
         trained.decision_function([paragraph])[0, 0], abs=1e-12
     )
+
+
+def test_cli_explain_reads_stdin_as_pages_are_read_and_refuses_undecodable_text(
+    saved_model: Path,
+) -> None:
+    gbk = "村口设立卡点，专人值守。".encode("gbk")
+    decoded = runner.invoke(app, ["explain", "-", "-m", str(saved_model), "-f", "json"], input=gbk)
+    assert decoded.exit_code == 0, decoded.output
+    assert json.loads(decoded.stdout)["text"] == "村口设立卡点，专人值守。"
+    for args, stdin in ((["-"], b"\x00\x01\xff\xfe" * 50), (["a\udcffb"], None)):
+        result = runner.invoke(app, ["explain", *args, "-m", str(saved_model)], input=stdin)
+        assert result.exit_code == 1
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1

@@ -133,11 +133,17 @@ def explain_command(
 
     Example: tagger explain "村口设立卡点，专人值守。居民排队做核酸检测。" --top 5
     """
+    from tagger.decoding import decode_bytes
     from tagger.explain import explain
     from tagger.store import load
 
     if text == "-":
-        text = sys.stdin.read()
+        text = decode_bytes(sys.stdin.buffer.read(), "<stdin>")  # as a page is: UTF-8 or GB18030
+    if any("\ud800" <= c <= "\udfff" for c in text):  # how Python carries bytes not UTF-8
+        raise UsageError(
+            "expected a paragraph of text, found bytes that are not UTF-8; pipe it in with - "
+            "to have it decoded as a page is (UTF-8 or GB18030)"
+        )
     if not text.strip():
         raise UsageError(
             "expected a paragraph to explain, found only whitespace; pass it as an argument "
