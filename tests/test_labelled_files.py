@@ -154,3 +154,24 @@ def test_a_control_character_in_a_label_description_gives_valid_xml() -> None:
         "alias": "checkpoint_duty",
         "hint": "bell \ufffd and \ufffd",
     }
+
+
+def test_a_fifo_among_the_labelled_files_is_reported_not_read(
+    tiny_data_dir: Path, tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    os.mkfifo(tiny_data_dir / "pipe.jsonl")  # nobody writes to it: reading it waits for ever
+    run = subprocess.run(
+        [sys.executable, "-m", "tagger", "train", str(tiny_data_dir), "-o", str(tmp_path / "m")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert run.returncode == 1
+    assert f"{tiny_data_dir / 'pipe.jsonl'}: is a named pipe (FIFO), not a regular file" in (
+        run.stderr
+    )

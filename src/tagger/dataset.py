@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tagger.errors import DataError, UsageError
+from tagger.files import describe_kind
 from tagger.labels import SCHEMA_FILE, LabelSchema, load_schema
 from tagger.text import normalize
 
@@ -55,11 +56,19 @@ class Dataset:
 
 
 def data_files(paths: Sequence[str | Path]) -> list[Path]:
-    """The JSONL files named, or found (sorted) in the directories named."""
+    """The JSONL files named, or found (sorted) in the directories named.
+
+    Only regular files are taken from a directory: reading a FIFO or a device named
+    ``*.jsonl`` could wait for ever, so one is a ``DataError`` saying what it is.
+    """
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(path.glob("*.jsonl")))
+            found = sorted(path.glob("*.jsonl"))
+            odd = [p for p in found if not p.is_file()]
+            if odd:
+                raise DataError([f"{p}: {_not_regular(p)}; expected labelled JSONL" for p in odd])
+            files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -67,6 +76,13 @@ def data_files(paths: Sequence[str | Path]) -> list[Path]:
     if not files:
         raise DataError([f"{', '.join(map(str, paths))}: no *.jsonl files with labelled data"])
     return files
+
+
+def _not_regular(path: Path) -> str:
+    try:
+        return f"is {describe_kind(path.stat().st_mode)}, not a regular file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
 
 
 # JSON lets these stand unescaped, but Python's str.splitlines and some JSON Lines readers end a
