@@ -20,7 +20,7 @@ from tagger.annotation import (
     write_suggestions,
 )
 from tagger.cli import app
-from tagger.errors import DataError
+from tagger.errors import DataError, OutputError
 from tagger.labels import load_schema
 from tagger.suggest import Suggestion
 
@@ -292,12 +292,18 @@ def test_force_says_which_side_wins(tiny_data_dir: Path, tmp_path: Path, force: 
     assert existing.read_text("utf-8") == before  # existing files are never edited
 
 
-def test_reimporting_to_the_same_file_is_not_a_conflict_with_itself(
+def test_reimporting_to_the_same_file_needs_replace_and_is_not_a_conflict_with_itself(
     tiny_data_dir: Path, tmp_path: Path
 ) -> None:
     export, output = conflicting_export(tmp_path), tiny_data_dir / "round-2.jsonl"
     import_labels(export, output=output, labelled_dir=tiny_data_dir, force="existing")
-    again = import_labels(export, output=output, labelled_dir=tiny_data_dir, force="existing")
+    before = output.read_bytes()
+    with pytest.raises(OutputError, match="exists already"):
+        import_labels(export, output=output, labelled_dir=tiny_data_dir, force="existing")
+    assert output.read_bytes() == before
+    again = import_labels(
+        export, output=output, labelled_dir=tiny_data_dir, force="existing", replace=True
+    )
     assert again.written == 1
 
 

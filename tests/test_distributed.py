@@ -15,7 +15,7 @@ from tagger.inputs import Skipped, read_pages
 
 distributed = pytest.importorskip("distributed")
 
-from tagger.distributed import tag_files  # noqa: E402
+from tagger.distributed import _model, tag_files  # noqa: E402
 
 PAGES = {
     "a-checkpoint.txt": "村口卡点昼夜值守\n\n村口设立卡点，专人值守，查验健康码和行程码。\n",
@@ -117,3 +117,47 @@ def test_the_cli_engine_dask_writes_the_local_records(client: Any, tmp_path: Pat
     parts = sorted((tmp_path / "out").glob("part-*.jsonl"))
     assert "".join(p.read_text("utf-8") for p in parts) == local.stdout
     assert remote.stderr.rstrip().endswith("tagged 7 files, skipped 1")
+
+
+@pytest.mark.slow
+def test_workers_load_a_replaced_model_afresh(
+    client: Any,
+    trained: tagger.Tagger,
+    tiny_texts: list[str],
+    tiny_labels: list[list[str]],
+    tmp_path: Path,
+) -> None:
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "a.txt").write_text(PAGES["a-checkpoint.txt"], "utf-8")
+    model = tmp_path / "model"
+    trained.save(str(model))
+    first = tag_files([str(pages)], tmp_path / "out", scheduler=client, model=model)
+    before = _records(first.parts)
+    client.run(_model, str(model))  # every worker holds the model now, not only the one used
+    # tagger train into the same directory: a model that scores every paragraph differently.
+    tagger.Tagger(cv=2, C=0.01).fit(tiny_texts, tiny_labels).save(str(model))
+    second = tag_files([str(pages)], tmp_path / "out", scheduler=client, model=model)
+    after = _records(second.parts)
+    expected = [r.to_dict() for r in tagger.load(model).tag_page(tagger.read_page(pages / "a.txt"))]
+    assert [r["scores"] for r in after] == [r["scores"] for r in expected]
+    assert [r["scores"] for r in after] != [r["scores"] for r in before]
+
+
+@pytest.mark.slow
+def test_a_huge_page_counts_as_one_file(
+    client: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagger import inputs
+
+    monkeypatch.setattr(inputs, "LARGE_PAGE_BYTES", 1000)  # in this process: read in parts
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    (pages / "huge.txt").write_text(
+        "\n\n".join(f"第{n}段：村口设立卡点，专人值守。" for n in range(200)), "utf-8"
+    )
+    # The workers' own setting decides how they read; set it there too.
+    client.run(lambda: setattr(inputs, "LARGE_PAGE_BYTES", 1000))
+    result = tag_files([str(pages)], tmp_path / "out", scheduler=client)
+    assert len(_records(result.parts)) == 200
+    assert result.tagged_files == 1

@@ -177,3 +177,44 @@ def test_the_pooling_correction_is_part_of_the_score_and_the_explanation(trained
         listed = sum(c.contribution for c in item.up + item.down)
         total = item.intercept + listed + item.rest + item.units_term
         assert total == pytest.approx(item.decision_value, abs=1e-9)
+
+
+def test_a_long_paragraph_is_explained_in_slices(
+    trained: Tagger, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tagger.serving import _SLICE, LinearModel
+
+    sizes: list[int] = []
+    real_rows = LinearModel.rows
+
+    def rows(self: LinearModel, texts: list[str]):  # type: ignore[no-untyped-def]
+        sizes.append(len(texts))
+        return real_rows(self, texts)
+
+    monkeypatch.setattr(LinearModel, "rows", rows)
+    # 3,000 clauses: about 6,000 passages, whose feature rows all at once would take many times
+    # the paragraph's size (a 10-million-character paragraph reached 6.9 GB).
+    paragraph = "今天天气晴朗，" * 2999 + "村口设立卡点，专人值守，查验健康码。"
+    explanation = explain(trained, paragraph, top=3)
+    assert max(sizes) <= _SLICE
+    item = explanation[CHECKPOINT]
+    assert "卡点" in item.passage
+    rest = sum(c.contribution for c in item.up + item.down) + item.rest + item.units_term
+    assert item.intercept + rest == pytest.approx(item.decision_value, abs=1e-9)
+    assert item.decision_value == pytest.approx(
+        trained.decision_function([paragraph])[0, 0], abs=1e-12
+    )
+
+
+def test_cli_explain_reads_stdin_as_pages_are_read_and_refuses_undecodable_text(
+    saved_model: Path,
+) -> None:
+    gbk = "村口设立卡点，专人值守。".encode("gbk")
+    decoded = runner.invoke(app, ["explain", "-", "-m", str(saved_model), "-f", "json"], input=gbk)
+    assert decoded.exit_code == 0, decoded.output
+    assert json.loads(decoded.stdout)["text"] == "村口设立卡点，专人值守。"
+    for args, stdin in ((["-"], b"\x00\x01\xff\xfe" * 50), (["a\udcffb"], None)):
+        result = runner.invoke(app, ["explain", *args, "-m", str(saved_model)], input=stdin)
+        assert result.exit_code == 1
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1

@@ -258,3 +258,25 @@ def test_report_command_reports_a_missing_file(tmp_path: Path) -> None:
     assert "Error:" in result.stderr and "no such file" in result.stderr
     assert "Traceback" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.usefixtures("matplotlib")
+def test_report_draws_label_ids_with_dollar_signs_as_text(tmp_path: Path) -> None:
+
+    # matplotlib would read "$...$" as TeX, and fails outright on "$$".
+    ids = {CHECKPOINT: "cost$$", TESTING: "a$b$c"}
+    texts = [text for text, labels in TINY if labels and labels[0] in ids]
+    label_lists = [[ids[labels[0]]] for text, labels in TINY if labels and labels[0] in ids]
+    model = tmp_path / "model"
+    Tagger(cv=2).fit(texts, label_lists).save(str(model))
+    data = tmp_path / "dev.jsonl"
+    lines = [
+        json.dumps({"text": t, "labels": ls}) for t, ls in zip(texts, label_lists, strict=True)
+    ]
+    data.write_text("\n".join(lines) + "\n", "utf-8")
+    result = runner.invoke(
+        app, ["report", str(data), "-m", str(model), "-o", str(tmp_path / "r.html")]
+    )
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "r.html").read_text("utf-8")
+    assert "<code>cost$$</code>" in page and "<code>a$b$c</code>" in page

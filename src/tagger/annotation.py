@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from tagger.dataset import Example, json_lines
-from tagger.errors import DataError, UsageError
+from tagger.dataset import Example, json_line, json_lines, json_text, read_examples, split_lines
+from tagger.errors import DataError, OutputError, UsageError
+from tagger.files import open_output
 from tagger.labels import LabelSchema, load_schema
-from tagger.output import atomic_output
 from tagger.suggest import Suggestion, read_labelled
 from tagger.text import normalize
 
@@ -29,6 +30,8 @@ FORMATS = ("labelstudio", "doccano", "jsonl")
 FORCE = ("import", "existing")
 CHOICES_NAME = "labels"  # the Choices control: from_name in every result
 TEXT_NAME = "text"  # the Text object: to_name in every result, and the task's data key
+# Characters XML 1.0 cannot hold, not even escaped: a config with one is refused by XML parsers.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +75,7 @@ def write_suggestions(suggestions: Iterable[Suggestion], out: TextIO, format: st
     """Write suggestions in one of ``FORMATS``; return how many were written."""
     if format == "labelstudio":
         tasks = [labelstudio_task(s) for s in suggestions]
-        out.write(json.dumps(tasks, ensure_ascii=False, indent=2) + "\n")
+        out.write(json_text(tasks, indent=2) + "\n")
         return len(tasks)
     if format not in FORMATS:
         raise UsageError(f"format: expected one of {', '.join(FORMATS)}, found {format!r}")
@@ -81,7 +84,7 @@ def write_suggestions(suggestions: Iterable[Suggestion], out: TextIO, format: st
         # doccano keeps keys other than text and label as the example's metadata.
         key = "label" if format == "doccano" else "labels"
         record = {"text": s.text, key: s.labels, "source": s.source, **_location(s)}
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.write(json_line(record))
         count += 1
     return count
 
@@ -118,12 +121,17 @@ def labelstudio_config(schema: LabelSchema) -> str:
     for label, value in zip(schema, shown, strict=True):
         if shown.count(value) > 1:  # two labels with one name would look like one box
             value = f"{value} {label.id}"
-        attributes = {"value": value, "alias": label.id}
+        attributes = {"value": _xml_text(value), "alias": _xml_text(label.id)}
         if label.description:
-            attributes["hint"] = label.description
+            attributes["hint"] = _xml_text(label.description)
         ET.SubElement(choices, "Choice", attributes)
     ET.indent(view)
     return ET.tostring(view, encoding="unicode") + "\n"
+
+
+def _xml_text(text: str) -> str:
+    """``text`` with what XML cannot hold shown as U+FFFD, the replacement character."""
+    return _NOT_XML.sub("\ufffd", text)
 
 
 # -- in: annotators' verdicts -----------------------------------------------------------------
@@ -136,7 +144,7 @@ def detect_format(path: Path, content: str) -> str:
         return "labelstudio"
     try:
         keys = json.loads(stripped.split("\n", 1)[0]).keys()
-    except (json.JSONDecodeError, AttributeError):
+    except (ValueError, RecursionError, AttributeError):  # not JSON, or not an object
         keys = set()
     if "label" in keys or "labels" in keys:
         return "doccano" if "label" in keys else "jsonl"
@@ -190,6 +198,12 @@ def _labelstudio_records(
     except json.JSONDecodeError as exc:
         problems.append(f"{path}: bad JSON ({exc.msg} at line {exc.lineno} column {exc.colno})")
         return []
+    except RecursionError:
+        problems.append(f"{path}: bad JSON (nested too deeply to read)")
+        return []
+    except ValueError as exc:  # a number of more than 4300 digits, for one
+        problems.append(f"{path}: bad JSON ({exc})")
+        return []
     if not isinstance(tasks, list):
         problems.append(f"{path}: expected a Label Studio JSON export, a list of tasks")
         return []
@@ -241,7 +255,7 @@ def _when(annotation: dict[str, Any]) -> datetime:
 
 def _jsonl_records(path: Path, content: str, key: str, problems: list[str]) -> list[Raw]:
     raw: list[Raw] = []
-    for _, where, record in json_lines(path, content.splitlines(), problems):
+    for _, where, record in json_lines(path, split_lines(content), problems):
         if not isinstance(record, dict) or key not in record:
             problems.append(f"{where}: expected a JSON object with 'text' and '{key}'")
             continue
@@ -304,6 +318,7 @@ def import_labels(
     output: str | os.PathLike[str],
     labelled_dir: str | os.PathLike[str] = "data/labels",
     force: str | None = None,
+    replace: bool = False,
 ) -> ImportReport:
     """Check an annotation tool's export and write it to ``output`` as tagger JSONL.
 
@@ -312,21 +327,32 @@ def import_labels(
     nothing is written unless ``force`` says who wins: ``"import"`` writes the imported labels
     (each line names the ``file:line`` it overrides; training refuses the pair until that
     line is deleted) and ``"existing"`` leaves the paragraph out. Existing files are never
-    edited; ``output`` itself is replaced, atomically, so re-importing to it is safe.
+    edited, and ``output`` must not exist unless ``replace`` is true. Then its paragraphs are
+    checked like the rest (a paragraph it labels differently is a conflict; with ``"existing"``
+    its labels are kept), a note counts those the import drops, and it is replaced atomically.
     """
     if force not in (None, *FORCE):
         raise UsageError(f"force: expected None, 'import' or 'existing', found {force!r}")
     source, target = Path(path), Path(output)
-    records, notes, found_format = read_annotations(
-        source, load_schema(Path(labelled_dir)), format=format
-    )
+    if os.path.lexists(target) and not replace:
+        raise OutputError(
+            f"{target}: exists already, and an import never replaces labelled data unless told "
+            "to; choose a new file name, or pass --replace (replace=True) to replace it"
+        )
+    schema = load_schema(Path(labelled_dir))
+    records, notes, found_format = read_annotations(source, schema, format=format)
     existing = read_labelled(labelled_dir, skip=[target])
+    replaced: dict[str, Example] = {}
+    if replace and target.is_file():
+        for example in read_examples(target, None)[0]:
+            replaced.setdefault(normalize(example.text), example)
     lines: list[dict[str, Any]] = []
     conflicts: list[Conflict] = []
     for record in records:
         line: dict[str, Any] = {"text": record.text, "labels": list(record.labels)}
         line["source"] = f"import:{source.name}"
-        old = existing.get(normalize(record.text))
+        key = normalize(record.text)
+        old, prior = existing.get(key), replaced.pop(key, None)
         if old is not None and old.labels == tuple(sorted(record.labels)):
             notes.append(f"{record.where}: already labelled the same at {old.where}; not repeated")
             continue
@@ -337,6 +363,13 @@ def import_labels(
                 continue
             line["overrides"] = old.where
             notes.append(f"{record.where}: overrides {old.where}; delete that line before training")
+        if old is None and prior is not None and prior.labels != tuple(sorted(record.labels)):
+            conflicts.append(Conflict(record, prior))
+            if force == "existing":
+                line["labels"] = [label for label in schema.ids if label in prior.labels]
+                notes.append(f"{record.where}: keeps the labels of {prior.where}")
+            else:
+                notes.append(f"{record.where}: replaces the labels of {prior.where}")
         lines.append(line)
     if conflicts and force is None:
         raise DataError(
@@ -346,10 +379,15 @@ def import_labels(
                 for conflict in conflicts
             ]
         )
+    if replaced:
+        first = min(replaced.values(), key=lambda example: example.line)
+        notes.append(
+            f"{target}: {len(replaced)} of the paragraphs it held are not in this import and "
+            f"are dropped with it, the first at {first.where}"
+        )
     if target.suffix != ".jsonl":
         notes.append(f"{target}: training reads only *.jsonl files; give it that ending")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(target) as out:
+    with open_output(target, replace=replace) as out:
         for line in lines:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+            out.write(json_line(line))
     return ImportReport(target, found_format, len(lines), tuple(conflicts), tuple(notes))

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
+import os
+import re
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -42,8 +46,51 @@ class Format(StrEnum):
     html = "html"
 
 
+# Control characters from pages or file names would reach the terminal as escape sequences
+# (colours, titles, hyperlinks, cursor moves); they are shown as \xNN instead. A lone surrogate
+# (an undecodable byte of a file name) cannot be printed as UTF-8, so it is escaped too.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` safe to print to a terminal: control characters shown as ``\\xNN`` escapes."""
+    escaped = _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode(), text)
+    return escaped if keep_newlines else escaped.replace("\n", "\\n")
+
+
 def _error(message: str) -> None:
-    typer.echo(f"Error: {message}", err=True)
+    typer.echo(f"Error: {printable(message, keep_newlines=True)}", err=True)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is, so that it stops as cleanly as on Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def _silence_stdout() -> None:
+    """The reader of stdout went away (``tagger tag | head``). Python would report the failed
+    flush of what is still buffered when it exits, so stdout is pointed at the null device."""
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):
+        return  # a stand-in for stdout (a test runner's): nothing will be flushed to a pipe
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+
+
+def _describe(exc: OSError) -> str:
+    from tagger.files import shown_path
+
+    name = exc.filename
+    where = f"{shown_path(os.fsdecode(name))}: " if isinstance(name, str | bytes) else ""
+    return (
+        f"{where}{exc.strerror or exc}; the operating system refused. Check the path, the "
+        "permissions and the free space, and run again"
+    )
 
 
 def handles_errors(command: F) -> F:
@@ -52,13 +99,23 @@ def handles_errors(command: F) -> F:
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            sys.stdout.flush()  # here, so that a reader gone away is met while it can be handled
+            return result
         except TaggerError as exc:
             _error(str(exc))
             raise typer.Exit(exc.exit_code) from None
-        except KeyboardInterrupt:
-            _error("interrupted; nothing more was written")
-            raise typer.Exit(130) from None
+        except KeyboardInterrupt as exc:
+            terminated = isinstance(exc, Terminated)
+            _error(f"{'terminated' if terminated else 'interrupted'}; nothing more was written")
+            raise typer.Exit(128 + (signal.SIGTERM if terminated else signal.SIGINT)) from None
+        except BrokenPipeError:
+            # Like other Unix tools, stop quietly when the reader has read all it wanted.
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        except OSError as exc:  # a full disk, a lost device: not a bug, so no traceback
+            _error(_describe(exc))
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -99,7 +156,12 @@ def tag(
         ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write to this file (atomically).")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="Write here: a file is replaced atomically; a device or pipe is written to.",
+        ),
     ] = None,
     all_blocks: Annotated[
         bool,
@@ -129,10 +191,13 @@ def tag(
         _tag_on_dask(paths, output, scheduler, model, all_blocks)
         return
     from tagger.batch import tag_inputs
-    from tagger.inputs import Skipped
-    from tagger.output import atomic_output, jsonl_line, write_csv, write_jsonl
+    from tagger.files import open_output
+    from tagger.inputs import Skipped, check_output
+    from tagger.output import jsonl_line, write_csv, write_jsonl
     from tagger.store import load
 
+    if output is not None:
+        check_output(output, paths)
     tagger = load(model)
     fmt = output_format or (
         Format.table if output is None and sys.stdout.isatty() else Format.jsonl
@@ -159,30 +224,37 @@ def tag(
         stdin_format=input_format.value,
     )
 
-    def write(out: TextIO) -> None:
+    def write(out: TextIO) -> int:
         if fmt is Format.csv:
-            write_csv(records, out, tagger.labels_)
-        elif fmt is Format.table:
-            _print_table(list(records), out)
-        elif fmt is Format.html:
+            return write_csv(records, out, tagger.labels_)
+        if fmt is Format.table:
+            return _print_table(list(records), out)
+        if fmt is Format.html:
             from tagger.html_view import write_html
 
-            write_html(records, out, tagger.labels_, tagger.label_names_)
-        else:
-            write_jsonl(records, out)
+            return write_html(records, out, tagger.labels_, tagger.label_names_)
+        return write_jsonl(records, out)
 
-    try:
-        if output is None:
-            write(sys.stdout)
-        else:
-            with atomic_output(output) as out:
-                write(out)
-    finally:
-        if advance is not None:
-            advance(done=True)
+    # Closed on the way out, however it ends, so that --jobs workers stop with the command.
+    with contextlib.closing(records):
+        try:
+            if output is None:
+                written = write(sys.stdout)
+            else:
+                with open_output(output) as out:
+                    written = write(out)
+        finally:
+            if advance is not None:
+                advance(done=True)
+    tagged = counts["tagged"]
     if counts["skipped"]:
-        tagged = counts["tagged"]
         _error(f"tagged {tagged} file{'s' * (tagged != 1)}, skipped {counts['skipped']}")
+        raise typer.Exit(1)
+    if not written:
+        _error(
+            f"no paragraphs in the {tagged} file{'s' * (tagged != 1)} read: expected body text or "
+            "captions, found empty pages or only headings and bylines (--all-blocks shows those)"
+        )
         raise typer.Exit(1)
 
 
@@ -226,10 +298,13 @@ def _progress(paths: list[str]) -> Callable[..., None]:
     return advance
 
 
-def _print_table(records: list[Any], out: TextIO) -> None:
+def _print_table(records: list[Any], out: TextIO) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
+    # Page text goes in as Text, never as a string: Rich would read "[link=...]" or "[/x]" in a
+    # paragraph as markup. Control characters are escaped first (see printable).
     table = Table(show_lines=False, expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("labels", no_wrap=True, max_width=28)
@@ -239,11 +314,14 @@ def _print_table(records: list[Any], out: TextIO) -> None:
         if (r.source, r.article) != article:
             article = (r.source, r.article)
             table.add_section()
-            table.add_row("", "", f"[bold]{r.article or r.source}[/bold]")
-        labels = "\n".join(f"{lb} {r.scores[lb]:.2f}" for lb in r.labels) or "-"
-        text = r.text if r.kind in ("body", "caption") else f"[dim]({r.kind}) {r.text}[/dim]"
-        table.add_row(str(r.index), labels, text)
-    Console(file=out).print(table)
+            table.add_row("", "", Text(printable(r.article or r.source), style="bold"))
+        labels = "\n".join(f"{printable(lb)} {r.scores[lb]:.2f}" for lb in r.labels) or "-"
+        text = printable(r.text)
+        untagged = r.kind not in ("body", "caption")
+        cell = Text(f"({r.kind}) {text}", style="dim") if untagged else Text(text)
+        table.add_row(str(r.index), Text(labels), cell)
+    Console(file=out, markup=False, emoji=False, highlight=False).print(table)
+    return len(records)
 
 
 @app.command()
@@ -279,7 +357,7 @@ def _print_metrics(metrics: dict[str, Any], title: str) -> None:
     typer.echo(f"{'label':<24}{'precision':>10}{'recall':>10}{'f1':>10}{'support':>9}")
     for label, row in metrics["labels"].items():
         typer.echo(
-            f"{label:<24}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}"
+            f"{printable(label):<24}{row['precision']:>10.3f}{row['recall']:>10.3f}{row['f1']:>10.3f}"
             f"{row['support']:>9}"
         )
     for average in ("micro", "macro", "samples"):
@@ -303,28 +381,43 @@ def info(
 
     Example: tagger info --json
     """
-    from tagger.store import bundled_model_dir, read_manifest
+    from tagger.store import bundled_model_dir, verify_files
 
-    manifest = read_manifest(model)
+    manifest = verify_files(model)  # every file's sha256, as well as the manifest's fields
     if as_json:
         typer.echo(json.dumps(manifest, ensure_ascii=False, indent=2))
         return
-    typer.echo(f"model        {model or bundled_model_dir()}")
-    typer.echo(f"created      {manifest.get('created')}")
-    typer.echo("versions     " + ", ".join(f"{k} {v}" for k, v in manifest["versions"].items()))
+    typer.echo(f"model        {printable(str(model or bundled_model_dir()))}")
+    typer.echo(f"files        {len(manifest['files'])}, each matching its sha256 in the manifest")
+    typer.echo(f"created      {printable(str(manifest.get('created')))}")
+    versions = ", ".join(f"{k} {v}" for k, v in manifest["versions"].items())
+    typer.echo(f"versions     {printable(versions)}")
     data = manifest.get("training_data", {})
-    typer.echo(f"trained on   {data.get('n_paragraphs')} paragraphs, sha256 {data.get('sha256')}")
+    about = f"{data.get('n_paragraphs')} paragraphs, sha256 {data.get('sha256')}"
+    typer.echo(f"trained on   {printable(about)}")
     typer.echo(f"features     {manifest.get('n_features')}")
     typer.echo("labels       id, name, threshold")
     for entry in manifest["labels"]:
-        threshold = manifest["thresholds"][entry["id"]]
-        typer.echo(f"  {entry['id']:<24}{entry['name']:<8}{threshold:.3f}")
+        label, name = printable(entry["id"]), printable(entry.get("name", ""))
+        typer.echo(f"  {label:<24}{name:<8}{manifest['thresholds'][entry['id']]:.3f}")
     if manifest.get("cv_metrics"):
         _print_metrics(manifest["cv_metrics"], "cross-validated metrics")
 
 
 def main() -> None:
-    app()
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        app()
+    except SystemExit as stop:
+        if stop.code in (128 + signal.SIGINT, 128 + signal.SIGTERM):
+            # Interrupted: outputs are cleaned up and the message is out. Exit now rather than
+            # wait for --jobs workers to finish their tasks in hand; they exit as soon as they
+            # see their parent gone (tagger.batch).
+            with contextlib.suppress(OSError):  # a reader may be gone too: nothing to tell it
+                sys.stdout.flush()
+                sys.stderr.flush()
+            os._exit(stop.code)
+        raise
 
 
 # Further commands live in their own modules; importing them registers them on ``app``.

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from tagger.cli import ModelOption, app, handles_errors
+from tagger.cli import ModelOption, app, handles_errors, printable
 from tagger.errors import UsageError
 
 if TYPE_CHECKING:
@@ -104,14 +104,15 @@ def evaluate_command(
         + ", ".join(f"{n} {t['no_label_left_empty']}" for n, t in tables.items())
     )
     for rank, mistake in enumerate(result["errors"], 1):
-        typer.echo(f"\nmistake {rank}: {mistake['where']} (distance {mistake['distance']:.3f})")
+        where = printable(mistake["where"])
+        typer.echo(f"\nmistake {rank}: {where} (distance {mistake['distance']:.3f})")
         typer.echo(f"  gold {mistake['gold']}, predicted {mistake['predicted']}")
         scores = ", ".join(
             f"{lb} {mistake['scores'][lb]:.2f}/{mistake['thresholds'][lb]:.2f}"
             for lb in mistake["wrong"]
         )
         typer.echo(f"  wrong: {scores} (probability/threshold)")
-        typer.echo(f"  {mistake['text']}")
+        typer.echo(f"  {printable(mistake['text'])}")
 
 
 def _prf(row: dict[str, float]) -> str:
@@ -132,11 +133,17 @@ def explain_command(
 
     Example: tagger explain "村口设立卡点，专人值守。居民排队做核酸检测。" --top 5
     """
+    from tagger.decoding import decode_bytes
     from tagger.explain import explain
     from tagger.store import load
 
     if text == "-":
-        text = sys.stdin.read()
+        text = decode_bytes(sys.stdin.buffer.read(), "<stdin>")  # as a page is: UTF-8 or GB18030
+    if any("\ud800" <= c <= "\udfff" for c in text):  # how Python carries bytes not UTF-8
+        raise UsageError(
+            "expected a paragraph of text, found bytes that are not UTF-8; pipe it in with - "
+            "to have it decoded as a page is (UTF-8 or GB18030)"
+        )
     if not text.strip():
         raise UsageError(
             "expected a paragraph to explain, found only whitespace; pass it as an argument "
@@ -154,16 +161,17 @@ def _print_explanation(explanation: Explanation) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    # Rich colours only on a terminal; piped, the same calls print plain text.
-    console = Console(file=sys.stdout, highlight=False)
+    # Rich colours only on a terminal; piped, the same calls print plain text. Text from pages
+    # and models goes in as Text (never read as markup), control characters escaped.
+    console = Console(file=sys.stdout, highlight=False, markup=False, emoji=False)
     total = len(explanation.passages)
     for item in explanation.labels:
         verdict = "yes" if item.decided else "no"
         relation = ">=" if item.decided else "<"
         console.print(
             Text(
-                f"{item.label} {item.name}: p={item.probability:.3f} {relation} threshold "
-                f"{item.threshold:.3f}, {verdict}",
+                f"{printable(item.label)} {printable(item.name)}: p={item.probability:.3f} "
+                f"{relation} threshold {item.threshold:.3f}, {verdict}",
                 style="bold",
             )
         )
@@ -176,7 +184,7 @@ def _print_explanation(explanation: Explanation) -> None:
             (c, "red") for c in item.down
         ]:
             table.add_row(
-                Text(contribution.feature),
+                Text(printable(contribution.feature)),
                 f"{contribution.value:.3f}",
                 f"{contribution.coef:+.3f}",
                 Text(f"{contribution.contribution:+.3f}", style=style),
@@ -202,9 +210,8 @@ def _print_explanation(explanation: Explanation) -> None:
         )
         passage = Text()
         for run, weight in item.highlights():
-            passage.append(
-                run, style="bold green" if weight > 0 else "bold red" if weight < 0 else ""
-            )
+            style = "bold green" if weight > 0 else "bold red" if weight < 0 else ""
+            passage.append(printable(run), style=style)
         console.print(passage)
         console.print()
 
@@ -248,7 +255,7 @@ def _print_report(report: CheckReport) -> None:
     for title, issues in (("errors", report.errors), ("warnings", report.warnings)):
         typer.echo(f"\n{title} ({len(issues)})")
         for issue in issues:
-            typer.echo(f"  {issue}")
+            typer.echo(f"  {printable(str(issue))}")
     labels = list(counts["labels"])
     typer.echo("\nlabel counts and co-occurrence (paragraphs with both labels)")
     typer.echo(f"{'':<28}{'count':>7}" + "".join(f"{n:>7}" for n in range(1, len(labels) + 1)))
@@ -264,13 +271,13 @@ def _print_report(report: CheckReport) -> None:
     for rank, suspect in enumerate(shown, 1):
         given = "labelled" if suspect.gold else "not labelled"
         typer.echo(
-            f"{rank:>3}. {suspect.where}: {given} {suspect.label}, "
+            f"{rank:>3}. {printable(suspect.where)}: {given} {suspect.label}, "
             f"p={suspect.probability:.3f}; labels {list(suspect.labels)}"
         )
         # The features that pulled the probability away from the label given.
         evidence = suspect.evidence.down if suspect.gold else suspect.evidence.up
-        pulls = ", ".join(f"{c.feature} {c.contribution:+.2f}" for c in evidence)
+        pulls = ", ".join(f"{printable(c.feature)} {c.contribution:+.2f}" for c in evidence)
         typer.echo(f"     evidence: {pulls or '(the intercept alone)'}")
-        typer.echo(f"     {suspect.text}")
+        typer.echo(f"     {printable(suspect.text)}")
     if len(report.suspects) > len(shown):
         typer.echo(f"  ... {len(report.suspects) - len(shown)} more: --format json lists all")

@@ -86,11 +86,14 @@ def suggest(
     Example: tagger suggest pages/ -n 50 --strategy diverse -o tasks.json --config config.xml
     """
     from tagger.annotation import labelstudio_config, write_suggestions
-    from tagger.inputs import Skipped
+    from tagger.inputs import Skipped, check_output
     from tagger.suggest import suggest as pick
 
     if config is not None and output_format is not ExportFormat.labelstudio:
         raise UsageError("--config writes a Label Studio config: use it with --format labelstudio")
+    for target in (output, config):
+        if target is not None and target != STDOUT:
+            check_output(target, paths)
     skipped: list[Skipped] = []
 
     def on_skip(item: Skipped) -> None:
@@ -112,12 +115,12 @@ def suggest(
 
 
 def _write(target: str, write: Callable[[TextIO], object]) -> None:
-    from tagger.output import atomic_output
+    from tagger.files import open_output
 
     if target == STDOUT:
         write(sys.stdout)
         return
-    with atomic_output(target) as out:
+    with open_output(target) as out:
         write(out)
 
 
@@ -153,22 +156,30 @@ def import_(
             help="On a conflict with labelled data: import (these labels win) or existing.",
         ),
     ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option("--replace", help="Replace OUTPUT if it exists (checked for conflicts too)."),
+    ] = False,
 ) -> None:
     """Check an annotation export and add it to the labelled data as JSONL.
 
     Nothing is written if a label is unknown, a text is empty, or a paragraph is labelled
-    differently elsewhere (unless --force says which side wins).
+    differently elsewhere (unless --force says which side wins). An existing OUTPUT is
+    replaced only with --replace.
 
     Example: tagger import export.json -o data/labels/round-4.jsonl
     """
     from tagger.annotation import import_labels
+    from tagger.inputs import check_output
 
+    check_output(output, [file], pages=False)
     report = import_labels(
         file,
         format=input_format.value,
         output=output,
         labelled_dir=labelled,
         force=force.value if force is not None else None,
+        replace=replace,
     )
     for note in report.notes:
         typer.echo(note, err=True)

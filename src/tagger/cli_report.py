@@ -29,10 +29,12 @@ def report(
 
     Example: tagger report /work/shared/data/real-news/dev.jsonl -o report.html
     """
-    from tagger.output import atomic_output
+    from tagger.files import open_output
+    from tagger.inputs import check_output
     from tagger.report import build_report
 
+    check_output(output, data, pages=False)
     html = build_report(data, model, errors=errors)
-    with atomic_output(output) as out:
+    with open_output(output) as out:
         out.write(html)
     typer.echo(f"wrote {output}", err=True)

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tagger.errors import DataError
+from tagger.errors import DataError, UsageError
+from tagger.files import describe_kind
 from tagger.labels import SCHEMA_FILE, LabelSchema, load_schema
 from tagger.text import normalize
 
@@ -54,11 +56,19 @@ class Dataset:
 
 
 def data_files(paths: Sequence[str | Path]) -> list[Path]:
-    """The JSONL files named, or found (sorted) in the directories named."""
+    """The JSONL files named, or found (sorted) in the directories named.
+
+    Only regular files are taken from a directory: reading a FIFO or a device named
+    ``*.jsonl`` could wait for ever, so one is a ``DataError`` saying what it is.
+    """
     files: list[Path] = []
     for path in map(Path, paths):
         if path.is_dir():
-            files.extend(sorted(path.glob("*.jsonl")))
+            found = sorted(path.glob("*.jsonl"))
+            odd = [p for p in found if not p.is_file()]
+            if odd:
+                raise DataError([f"{p}: {_not_regular(p)}; expected labelled JSONL" for p in odd])
+            files.extend(found)
         elif path.is_file():
             files.append(path)
         else:
@@ -68,10 +78,55 @@ def data_files(paths: Sequence[str | Path]) -> list[Path]:
     return files
 
 
+def _not_regular(path: Path) -> str:
+    try:
+        return f"is {describe_kind(path.stat().st_mode)}, not a regular file"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror})"
+
+
+# JSON lets these stand unescaped, but Python's str.splitlines and some JSON Lines readers end a
+# line at them; escaped, one record stays on one line for every reader. Lone surrogates (how
+# Python carries a file name that is not UTF-8) become \udcNN escapes: the line stays valid
+# UTF-8, and json.loads gives back the same string, which os.fsencode turns into the bytes.
+# (A regular expression finds them several times faster than str.translate would.)
+_ESCAPED = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_text(value: object, *, indent: int | None = None) -> str:
+    """``value`` as JSON that every reader takes as it was meant: see ``_ESCAPED``."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False, indent=indent)
+    except ValueError:
+        raise UsageError(
+            "cannot write a value that is not a finite number (NaN or infinity) as JSON; "
+            "check the model or the data it came from"
+        ) from None
+    return _ESCAPED.sub(_escape, text)
+
+
+def json_line(value: object) -> str:
+    """``value`` as one line of JSON Lines, newline included: every JSON Lines writer's."""
+    return json_text(value) + "\n"
+
+
+def split_lines(content: str) -> list[str]:
+    """The lines of JSON Lines text: cut at ``\\n`` (and ``\\r\\n``) only, as the format says.
+
+    ``str.splitlines`` would also cut at U+2028, U+2029 and U+0085, which JSON allows inside
+    strings unescaped, and so split one record of another tool's output into two bad ones.
+    """
+    return [line.removesuffix("\r") for line in content.split("\n")]
+
+
 def json_lines(
     path: Path, lines: Iterable[str], problems: list[str]
 ) -> Iterator[tuple[int, str, object]]:
-    """Each non-blank line parsed as JSON, as ``(line number, "file:line", value)``.
+    """Each non-blank line (see ``split_lines``) parsed as JSON: ``(number, "file:line", value)``.
 
     A line that is not JSON is reported in ``problems`` and skipped.
     """
@@ -83,6 +138,10 @@ def json_lines(
             yield number, where, json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(f"{where}: bad JSON ({exc.msg} at column {exc.colno})")
+        except RecursionError:
+            problems.append(f"{where}: bad JSON (nested too deeply to read)")
+        except ValueError as exc:  # a number of more than 4300 digits, for one
+            problems.append(f"{where}: bad JSON ({exc})")
 
 
 def read_examples(path: Path, schema: LabelSchema | None) -> tuple[list[Example], list[str]]:
@@ -90,7 +149,7 @@ def read_examples(path: Path, schema: LabelSchema | None) -> tuple[list[Example]
     examples: list[Example] = []
     problems: list[str] = []
     try:
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = split_lines(path.read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:
         return [], [f"{path}: cannot read as UTF-8 text: {exc}"]
     for number, where, record in json_lines(path, lines, problems):

@@ -9,6 +9,7 @@ bundled model is found in each worker's own installation of tagger).
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import importlib
 import os
 import re
@@ -19,17 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from tagger.errors import UsageError
+from tagger.files import open_output
 from tagger.inputs import STDIN, Skipped, expand, read_pages
 from tagger.model import Tagger
-from tagger.output import atomic_output, write_jsonl
-from tagger.store import bundled_model_dir, load
+from tagger.output import write_jsonl
+from tagger.store import MANIFEST, bundled_model_dir, load
 from tagger.tagging import TaggedBlock
 
 _PART = "part-{:05d}.jsonl"
 _PART_RE = re.compile(r"part-(\d{5})\.jsonl")
 
-# One model per worker process, shared by its threads and every task it runs.
-_MODELS: dict[Path, Tagger] = {}
+# One model per worker process and directory, shared by its threads and the tasks it runs, and
+# kept while the directory's manifest (which holds the hash of every model file) is unchanged.
+_MODELS: dict[Path, tuple[str, Tagger]] = {}
 _MODELS_LOCK = threading.Lock()
 
 
@@ -42,10 +45,16 @@ class DistributedResult:
 
 def _model(directory: str | None) -> Tagger:
     root = (Path(directory) if directory is not None else bundled_model_dir()).resolve()
+    try:
+        version = hashlib.sha256((root / MANIFEST).read_bytes()).hexdigest()
+    except OSError:
+        version = ""  # no manifest to read: load() below says what is wrong
     with _MODELS_LOCK:
-        if root not in _MODELS:
-            _MODELS[root] = load(root)
-        return _MODELS[root]
+        cached = _MODELS.get(root)
+        if cached is None or cached[0] != version:
+            # A directory replaced by a new model (tagger train) is loaded afresh.
+            cached = _MODELS[root] = (version, load(root))
+        return cached[1]
 
 
 def _tag_part(
@@ -61,15 +70,19 @@ def _tag_part(
         for name, absolute in chunk:
             # The worker's working directory may differ from the client's, so it reads the
             # absolute path, while records and messages keep the name the user's run would show.
-            for item in read_pages([absolute]):
+            failure = None
+            for item in read_pages([absolute]):  # a huge page comes in several parts
                 if isinstance(item, Skipped):
-                    skipped.append(str(Skipped(name, item.reason)))
+                    failure = str(Skipped(name, item.reason))
                     continue
-                tagged += 1
                 page = dataclasses.replace(item, source=name)
                 yield from tagger.tag_page(page, all_blocks=all_blocks)
+            if failure is None:
+                tagged += 1
+            else:
+                skipped.append(failure)
 
-    with atomic_output(target) as out:
+    with open_output(target) as out:
         write_jsonl(records(), out)
     return tagged, skipped
 

@@ -39,3 +39,7 @@ class UsageError(TaggerError, ValueError):
 
     Also a ``ValueError``, as scikit-learn expects of an estimator refusing a parameter.
     """
+
+
+class OutputError(TaggerError):
+    """An output could not be written where the user asked; what was there is unchanged."""

@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tagger.errors import UsageError
-from tagger.features import linear_scores
 from tagger.model import Tagger, _sigmoid, check_texts
 from tagger.text import NUMBER_TOKEN, normalize
 
@@ -194,20 +193,31 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
         raise UsageError("this Tagger is not trained yet: call fit() or use tagger.load()")
     linear = tagger._linear()
     split = [linear.units(t) for t in texts]
-    indptr, indices, data = rows = linear.rows([s for parts in split for s in parts])
-    # The arithmetic of LinearModel.scores, kept per passage to see which passage won.
-    scores = linear_scores(rows, linear.coef, linear.intercept)
+    units = [unit for parts in split for unit in parts]
+    # The arithmetic of LinearModel.scores, kept per passage to see which passage won, and done
+    # in slices as tagging does: the feature rows of every passage of a long paragraph at once
+    # would take hundreds of times its size in memory.
+    scores = linear.unpooled_scores(units)
     slopes = linear.unit_slopes if linear.unit_slopes is not None else np.zeros(len(tagger.labels_))
+    starts = np.cumsum([0, *map(len, split)])[:-1].tolist()
+    # argmax finds the value np.maximum.reduceat pools to (the first one on ties).
+    n_labels = len(tagger.labels_)
+    winners = [
+        [start + int(np.argmax(scores[start : start + len(parts), j])) for j in range(n_labels)]
+        for start, parts in zip(starts, split, strict=True)
+    ]
+    # Only the winning passages are taken apart, so only their feature rows are built.
+    wanted = sorted({row for rows in winners for row in rows})
+    position = {row: k for k, row in enumerate(wanted)}
+    indptr, indices, data = linear.rows([units[row] for row in wanted])
     names = _feature_names(tagger)
     explanations = []
-    first = 0  # the row of the paragraph's first passage
-    for text, parts in zip(texts, split, strict=True):
+    for text, parts, first, rows in zip(texts, split, starts, winners, strict=True):
         labels = []
         for j, label in enumerate(tagger.labels_):
-            # argmax finds the value np.maximum.reduceat pools to (the first one on ties).
-            best = int(np.argmax(scores[first : first + len(parts), j]))
-            row = first + best
-            cut = slice(indptr[row], indptr[row + 1])
+            row = rows[j]
+            best = row - first
+            cut = slice(indptr[position[row]], indptr[position[row] + 1])
             columns, values = indices[cut], data[cut]
             coefs = linear.coef[j, columns]
             contributions = coefs * values
@@ -239,7 +249,6 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
                 )
             )
         explanations.append(Explanation(text, tuple(parts), tuple(labels)))
-        first += len(parts)
     return explanations
 
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from html import escape
 from typing import TextIO
 
+from tagger.files import shown_path
 from tagger.tagging import TaggedBlock
 
 __all__ = [
@@ -220,7 +221,7 @@ def write_html(
             if sources:
                 out.write("</section>\n</section>\n")
             sources.append(record.source)
-            out.write(f'<section class="source">\n<h2>{escape(record.source)}</h2>\n')
+            out.write(f'<section class="source">\n<h2>{escape(shown_path(record.source))}</h2>\n')
             article = None
         if record.article != article:
             if article is not None:

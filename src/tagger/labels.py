@@ -90,6 +90,8 @@ def load_schema(path: str | Path) -> LabelSchema:
                 "description (see data/labels/schema.json in the tagger repository)"
             ]
         ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except RecursionError:
+        raise DataError([f"{path}: cannot read the label schema: nested too deeply"]) from None
+    except (OSError, ValueError) as exc:  # ValueError: not UTF-8, not JSON, a 5000-digit number
         raise DataError([f"{path}: cannot read the label schema: {exc}"]) from None
     return LabelSchema.from_json(value, str(path))

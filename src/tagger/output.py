@@ -1,29 +1,32 @@
-"""Writing tagged records: JSONL and CSV to any text stream, and files replaced atomically."""
+"""Writing tagged records as JSON Lines and CSV to any text stream.
+
+Files are opened by ``tagger.files.open_output``, which never destroys what a path names.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
+from tagger.dataset import json_line
+from tagger.files import shown_path
 from tagger.tagging import TaggedBlock
 
 CSV_COLUMNS = ("source", "article", "published", "index", "kind", "start", "end", "labels")
-
-
-# JSON lets these stand unescaped, but Python's str.splitlines and some JSONL readers end a
-# line at them; escaping keeps one record on one line for every reader.
-_LINE_BREAKS = str.maketrans({"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+# A spreadsheet evaluates a cell that starts with one of these ("=HYPERLINK(...)", "@SUM(...)",
+# "-2+3"); a leading apostrophe makes it text, as OWASP advises for CSV meant for spreadsheets.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def jsonl_line(record: TaggedBlock) -> str:
     """One record as one line of JSON, newline included."""
-    return json.dumps(record.to_dict(), ensure_ascii=False).translate(_LINE_BREAKS) + "\n"
+    return json_line(record.to_dict())
+
+
+def csv_cell(text: str) -> str:
+    """Text a spreadsheet shows as text: a would-be formula gets a leading apostrophe."""
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def write_jsonl(records: Iterable[TaggedBlock | str], out: TextIO) -> int:
@@ -44,38 +47,17 @@ def write_csv(records: Iterable[TaggedBlock], out: TextIO, labels: Sequence[str]
         scores = [r.scores.get(lb, "") for lb in labels]
         writer.writerow(
             [
-                r.source,
-                r.article,
-                r.published or "",
+                csv_cell(shown_path(r.source)),
+                csv_cell(r.article),
+                csv_cell(r.published or ""),
                 r.index,
-                r.kind,
+                csv_cell(r.kind),
                 r.start,
                 r.end,
-                ";".join(r.labels),
+                csv_cell(";".join(r.labels)),
                 *scores,
-                r.text,
+                csv_cell(r.text),
             ]
         )
         count += 1
     return count
-
-
-@contextlib.contextmanager
-def atomic_output(path: str | os.PathLike[str]) -> Iterator[TextIO]:
-    """Open ``path`` for writing so that readers see the old file or the whole new one."""
-    target = Path(path)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
-    )
-    try:
-        # mkstemp creates the file private to its owner; an output file is for sharing.
-        os.chmod(descriptor, 0o644)
-        with open(descriptor, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise

@@ -139,8 +139,14 @@ def _tick(label: str, j: int) -> str:
     return label if label.isascii() and label.isprintable() else f"#{j + 1}"
 
 
+def _plotted(text: str) -> str:
+    # matplotlib reads text between dollar signs as TeX math, and fails on "$$": keep it literal.
+    return text.replace("$", r"\$")
+
+
 def _ticks(labels: Sequence[str]) -> list[str]:
-    return [_tick(label, j) for j, label in enumerate(labels)]
+    """Labels as plot text (see ``_tick``)."""
+    return [_plotted(_tick(label, j)) for j, label in enumerate(labels)]
 
 
 def _label_card(figure_class: type[Figure], run: _Run, j: int) -> str:
@@ -163,7 +169,7 @@ def _label_card(figure_class: type[Figure], run: _Run, j: int) -> str:
     ax.step(np.r_[0.0, recall], np.r_[1.0, precision], where="post", color=colour)
     ax.plot([at_r], [at_p], "o", color="black", label=f"threshold {threshold:.2f}")
     ax.set(xlim=(0, 1.02), ylim=(0, 1.05), xlabel="recall", ylabel="precision")
-    ax.set_title(_tick(label, j), fontsize=9)
+    ax.set_title(_plotted(_tick(label, j)), fontsize=9)
     ax.legend(loc="lower left", fontsize=8)
     ax.grid(alpha=0.3)
 
@@ -175,7 +181,7 @@ def _label_card(figure_class: type[Figure], run: _Run, j: int) -> str:
             ax.hist(scores[part], bins=bins, color=colour_, alpha=0.6, log=True, label=name)
     ax.axvline(threshold, color="black", linestyle="--", linewidth=1, label="threshold")
     ax.set(xlim=(0, 1), xlabel="score", ylabel="paragraphs")
-    ax.set_title(_tick(label, j), fontsize=9)
+    ax.set_title(_plotted(_tick(label, j)), fontsize=9)
     ax.legend(fontsize=8)
 
     return (
