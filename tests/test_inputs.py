@@ -114,7 +114,8 @@ def test_an_empty_folder_is_an_error(saved_model: Path, tmp_path: Path) -> None:
     (tmp_path / "notes.doc").write_text("not a page", "utf-8")
     result = tag(saved_model, tmp_path)
     assert result.exit_code == 1
-    assert f"Error: {tmp_path}: no pages (*.htm, *.html, *.md, *.txt) in this folder" in result.stderr
+    expected = "no pages (*.htm, *.html, *.md, *.txt) in this folder"
+    assert f"Error: {tmp_path}: {expected}" in result.stderr
 
 
 def test_an_empty_page_is_an_error(saved_model: Path, tmp_path: Path) -> None:
