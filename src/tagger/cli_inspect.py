@@ -66,7 +66,7 @@ def evaluate_command(
 ) -> None:
     """Score a model on labelled paragraphs: precision, recall and F1 per label and on average.
 
-    Example: tagger evaluate ../shared/data/real-news/dev.jsonl --baseline keywords --errors 5
+    Example: tagger evaluate held-out.jsonl --baseline keywords --errors 5
     """
     from tagger.evaluation import evaluate_data
 

@@ -27,7 +27,7 @@ def report(
 ) -> None:
     """Evaluate a model on labelled paragraphs and write a self-contained HTML report.
 
-    Example: tagger report /work/shared/data/real-news/dev.jsonl -o report.html
+    Example: tagger report held-out.jsonl -o report.html
     """
     from tagger.output import atomic_output
     from tagger.report import build_report

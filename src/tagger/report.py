@@ -108,7 +108,7 @@ def _figure_class() -> type[Figure]:
     except ImportError:
         raise TaggerError(
             "the report draws its plots with matplotlib, which is not installed; "
-            'install it with: pip install "tagger[report]"'
+            'install it with: pip install "fangkong-tagger[report]"'
         ) from None
     return Figure
 
