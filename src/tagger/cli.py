@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import stat
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -120,6 +122,14 @@ def tag(
         InputFormat,
         typer.Option("--input-format", help="How to read stdin (-); files go by their suffix."),
     ] = InputFormat.text,
+    bom: Annotated[
+        bool | None,
+        typer.Option(
+            "--bom/--no-bom",
+            help="Start CSV with a byte-order mark, which Excel needs to read UTF-8 "
+            "(default: yes into a file, with -o or >; no into a pipe or a terminal).",
+        ),
+    ] = None,
 ) -> None:
     """Tag every body paragraph and caption of the pages given.
 
@@ -161,7 +171,8 @@ def tag(
 
     def write(out: TextIO) -> None:
         if fmt is Format.csv:
-            write_csv(records, out, tagger.labels_)
+            to_file = output is not None or _is_regular_file(out)
+            write_csv(records, out, tagger.labels_, bom=to_file if bom is None else bom)
         elif fmt is Format.table:
             _print_table(list(records), out)
         elif fmt is Format.html:
@@ -184,6 +195,14 @@ def tag(
         tagged = counts["tagged"]
         _error(f"tagged {tagged} file{'s' * (tagged != 1)}, skipped {counts['skipped']}")
         raise typer.Exit(1)
+
+
+def _is_regular_file(stream: TextIO) -> bool:
+    """Whether ``stream`` is a file on disk (stdout redirected with >), not a pipe or terminal."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):  # no descriptor (a test's StringIO, a closed stream)
+        return False
 
 
 def _tag_on_dask(
@@ -228,22 +247,29 @@ def _progress(paths: list[str]) -> Callable[..., None]:
 
 def _print_table(records: list[Any], out: TextIO) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(show_lines=False, expand=True)
+    # A terminal gets the table cut to its width; a file or a pipe gets every line whole.
+    terminal = out.isatty()
+    table = Table(show_lines=False, expand=terminal)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("labels", no_wrap=True, max_width=28)
-    table.add_column("text", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("text", ratio=1, no_wrap=True, overflow="ellipsis" if terminal else "ignore")
+    several = len({r.source for r in records}) > 1
     article = None
     for r in records:
         if (r.source, r.article) != article:
             article = (r.source, r.article)
             table.add_section()
-            table.add_row("", "", f"[bold]{r.article or r.source}[/bold]")
+            title = f"[bold]{escape(r.article or r.source)}[/bold]"
+            table.add_row("", "", f"{escape(r.source)}: {title}" if several else title)
         labels = "\n".join(f"{lb} {r.scores[lb]:.2f}" for lb in r.labels) or "-"
-        text = r.text if r.kind in ("body", "caption") else f"[dim]({r.kind}) {r.text}[/dim]"
+        text = escape(r.text)
+        if r.kind not in ("body", "caption"):
+            text = f"[dim]({r.kind}) {text}[/dim]"
         table.add_row(str(r.index), labels, text)
-    Console(file=out).print(table)
+    Console(file=out, width=None if terminal else 1_000_000).print(table)
 
 
 @app.command()
