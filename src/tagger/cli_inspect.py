@@ -124,8 +124,14 @@ def explain_command(
     text: Annotated[str, typer.Argument(help="The paragraph, or - to read it from stdin.")],
     model: ModelOption = None,
     top: Annotated[
-        int, typer.Option("--top", min=0, help="Features to list each way, per label.")
-    ] = 8,
+        int | None,
+        typer.Option(
+            "--top",
+            min=0,
+            help="Features to list each way, per label (default: the strongest, until they "
+            "carry two thirds of the weight).",
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
 ) -> None:
     """Show why a paragraph gets each label: its deciding passage and strongest features.
@@ -172,9 +178,8 @@ def _print_explanation(explanation: Explanation) -> None:
         table.add_column("tf-idf", justify="right")
         table.add_column("coef", justify="right")
         table.add_column("contribution", justify="right")
-        for contribution, style in [(c, "green") for c in item.up] + [
-            (c, "red") for c in item.down
-        ]:
+        for contribution in item.listed:
+            style = "green" if contribution.contribution > 0 else "red"
             table.add_row(
                 Text(contribution.feature),
                 f"{contribution.value:.3f}",
@@ -183,7 +188,12 @@ def _print_explanation(explanation: Explanation) -> None:
             )
         shown = len(item.up) + len(item.down)
         table.add_row(
-            Text(f"({item.n_features - shown} other features)"), "", "", f"{item.rest:+.3f}"
+            Text(
+                f"({item.n_features - shown} other features, {item.rest_share:.0%} of the weight)"
+            ),
+            "",
+            "",
+            f"{item.rest:+.3f}",
         )
         table.add_row(Text("(intercept)"), "", "", f"{item.intercept:+.3f}")
         if item.units_term:

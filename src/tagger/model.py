@@ -402,7 +402,7 @@ class Tagger:
         decided = self.predict_proba(texts) >= self.thresholds_
         return [[lb for lb, on in zip(self.labels_, row, strict=True) if on] for row in decided]
 
-    def explain(self, text: str, top: int = 8) -> Explanation:
+    def explain(self, text: str, top: int | None = None) -> Explanation:
         """Why each label scored as it did: exact feature contributions, see ``tagger.explain``."""
         from tagger.explain import explain
 
