@@ -83,7 +83,14 @@ def evaluate_command(
     source = result["model"]["path"] or "a Tagger object"
     how = f"{cv}-fold cross-validated on the data" if cv else "as trained"
     typer.echo(f"model {source} (created {result['model']['created']}), {how}")
-    typer.echo(f"{result['n']} paragraphs from {', '.join(result['data'])}")
+    seen = result["seen_in_training"]
+    if cv:
+        trained_on = ""
+    elif seen is None:
+        trained_on = "; whether the model was trained on them is unknown (it predates its record)"
+    else:
+        trained_on = f"; the model was trained on {seen} of them"
+    typer.echo(f"{result['n']} paragraphs from {', '.join(result['data'])}{trained_on}")
     tables = {"model": result, **result["baselines"]}
     names = list(tables)
     typer.echo(

@@ -30,9 +30,11 @@ def report(
     Example: tagger report held-out.jsonl -o report.html
     """
     from tagger.output import atomic_output
-    from tagger.report import build_report
+    from tagger.report import make_report
 
-    html = build_report(data, model, errors=errors)
+    built = make_report(data, model, errors=errors)
+    for warning in built.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     with atomic_output(output) as out:
-        out.write(html)
+        out.write(built.html)
     typer.echo(f"wrote {output}", err=True)

@@ -69,6 +69,7 @@ table.errors{width:100%;table-layout:fixed}.errors td{vertical-align:top}
 .errors .chip{display:block;width:fit-content;max-width:100%;white-space:normal}
 .miss{outline:2px dashed #c00;outline-offset:-1px}.extra{outline:2px solid #c00}
 .scorelist{font-size:12px;white-space:nowrap}
+.warning{background:#fff4e5;border-left:4px solid #e8a33d;padding:.4em .8em}
 """
 
 _VIEW_CSS = """

@@ -10,6 +10,7 @@ from numpy.typing import NDArray
 
 from tagger.errors import DataError, UsageError
 from tagger.features import FeatureSpec, analyze, identity
+from tagger.fingerprint import training_fingerprint
 from tagger.metrics import indicator, scores_table, tune_cut
 from tagger.serving import LinearModel, scoring_units
 
@@ -79,6 +80,7 @@ class Tagger:
     unit_slopes_: NDArray[np.float64]
     cv_metrics_: dict[str, Any]
     n_training_texts_: int
+    training_hashes_: NDArray[np.uint64]  # see tagger.fingerprint; absent in older models
     vectorizer_: Any
     estimators_: list[Any]
     manifest_: dict[str, Any]
@@ -219,6 +221,7 @@ class Tagger:
                 repeated, probabilities >= self.thresholds_, self.labels_
             )
         self.n_training_texts_ = len(texts)
+        self.training_hashes_ = training_fingerprint(texts)
         return self
 
     def _out_of_fold_scores(

@@ -1,8 +1,10 @@
 """Model directories: atomic save, and a load that checks before it reads.
 
 A model directory holds ``manifest.json`` (what the model is, and the sha256 of every other
-file), the serving arrays (``vocabulary.json`` and ``arrays.npz``: plain data, no pickle) and
-``estimator.joblib`` (the full scikit-learn estimator, for retraining and inspection). ``load``
+file), the serving arrays (``vocabulary.json`` and ``arrays.npz``: plain data, no pickle),
+``training_hashes.npy`` (a hash of each training paragraph, see ``tagger.fingerprint``; models
+saved before it existed load without it) and ``estimator.joblib`` (the full scikit-learn
+estimator, for retraining and inspection). ``load``
 reads only the plain files, so it runs no code from the directory; ``load_estimator`` unpickles
 and therefore needs a trusted directory.
 """
@@ -34,6 +36,7 @@ MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.json"
 ARRAYS = "arrays.npz"
 ESTIMATOR = "estimator.joblib"
+TRAINING_HASHES = "training_hashes.npy"
 _MAX_MANIFEST_BYTES = 1_000_000
 
 
@@ -101,6 +104,10 @@ def save(tagger: Tagger, directory: str | os.PathLike[str], **metadata: Any) -> 
             **compiled,
         )
         joblib.dump(tagger, staging / ESTIMATOR, compress=3)
+        files = [VOCABULARY, ARRAYS, ESTIMATOR]
+        if hasattr(tagger, "training_hashes_"):  # a Tagger unpickled from an older model lacks it
+            np.save(staging / TRAINING_HASHES, tagger.training_hashes_, allow_pickle=False)
+            files.append(TRAINING_HASHES)
         manifest = {
             "format_version": FORMAT_VERSION,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -114,9 +121,7 @@ def save(tagger: Tagger, directory: str | os.PathLike[str], **metadata: Any) -> 
             "n_training_texts": tagger.n_training_texts_,
             "cv_metrics": tagger.cv_metrics_,
             **metadata,
-            "files": {
-                name: sha256_file(staging / name) for name in (VOCABULARY, ARRAYS, ESTIMATOR)
-            },
+            "files": {name: sha256_file(staging / name) for name in files},
         }
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8"
@@ -223,6 +228,14 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
             compiled = {
                 k[len("compiled_") :]: arrays[k] for k in arrays.files if k.startswith("compiled_")
             }
+        training_hashes = None
+        if TRAINING_HASHES in manifest["files"]:
+            training_hashes = np.load(_verify(root, manifest, TRAINING_HASHES), allow_pickle=False)
+            if training_hashes.dtype != np.uint64 or training_hashes.ndim != 1:
+                raise ValueError(
+                    f"{TRAINING_HASHES} holds {training_hashes.dtype} in "
+                    f"{training_hashes.ndim} dimensions, not one of uint64"
+                )
         params = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
         tagger = Tagger().set_params(**params)
         labels = [entry["id"] for entry in manifest["labels"]]
@@ -255,6 +268,8 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
     tagger.thresholds_ = thresholds
     tagger.unit_slopes_ = np.zeros(len(labels)) if slopes is None else slopes
     tagger.cv_metrics_ = manifest.get("cv_metrics", {})
+    if training_hashes is not None:
+        tagger.training_hashes_ = training_hashes
     tagger.manifest_ = manifest
     return tagger
 
