@@ -17,8 +17,8 @@ from tagger.serving import LinearModel, scoring_units
 if TYPE_CHECKING:
     from tagger.explain import Explanation
     from tagger.labels import LabelSchema
+    from tagger.notebook import TaggedResults
     from tagger.page import Page
-    from tagger.tagging import TaggedBlock
 
 _PARAMS = (
     "word_ngram_range",
@@ -411,11 +411,17 @@ class Tagger:
 
         return explain(self, text, top=top)
 
-    def tag_page(self, page: Page | str, *, all_blocks: bool = False) -> list[TaggedBlock]:
-        """Tag every body paragraph and caption of a page (a ``Page`` or its text)."""
+    def tag_page(self, page: Page | str, *, all_blocks: bool = False) -> TaggedResults:
+        """Tag every body paragraph and caption of a page (a ``Page`` or its text).
+
+        The result is a list of ``TaggedBlock``; Jupyter shows it as a table with label chips,
+        and ``.to_pandas()`` makes it a DataFrame.
+        """
+        from tagger.notebook import TaggedResults
         from tagger.tagging import tag_page
 
-        return tag_page(self, page, all_blocks=all_blocks)
+        records = tag_page(self, page, all_blocks=all_blocks)
+        return TaggedResults(records, self.labels_, getattr(self, "label_names_", {}))
 
     def save(self, directory: str, **metadata: Any) -> None:
         """Write a model directory atomically (see ``tagger.store.save``)."""
