@@ -259,6 +259,8 @@ def check_command(
 
 
 def _print_report(report: CheckReport) -> None:
+    from tagger.checks import AGREEING, HIGH, LOW, NEIGHBOURS
+
     counts = report.counts
     typer.echo(f"{counts['paragraphs']} paragraphs in {len(report.files)} files")
     typer.echo(f"label set: {report.schema or 'the model labels (no schema.json found)'}")
@@ -275,19 +277,16 @@ def _print_report(report: CheckReport) -> None:
     typer.echo(f"    {'(no label)':<24}{counts['no_label']:>7}")
     shown = report.suspects[:SUSPECTS_SHOWN]
     typer.echo(
-        f"\nsuspected label errors ({len(report.suspects)}; out-of-fold probability < 0.1 "
-        "for a label given, > 0.9 for one not given)"
+        f"\nsuspected label errors ({len(report.suspects)}): a model that never saw the "
+        f"paragraph (p < {LOW} for a label given, > {HIGH} for one not given) and at least "
+        f"{round(AGREEING * NEIGHBOURS)} of the {NEIGHBOURS} paragraphs most like it disagree "
+        "with its label"
     )
+    if counts.get("reviewed"):
+        typer.echo(f"  ({counts['reviewed']} paragraphs marked reviewed are not searched)")
     for rank, suspect in enumerate(shown, 1):
-        given = "labelled" if suspect.gold else "not labelled"
-        typer.echo(
-            f"{rank:>3}. {suspect.where}: {given} {suspect.label}, "
-            f"p={suspect.probability:.3f}; labels {list(suspect.labels)}"
-        )
-        # The features that pulled the probability away from the label given.
-        evidence = suspect.evidence.down if suspect.gold else suspect.evidence.up
-        pulls = ", ".join(f"{c.feature} {c.contribution:+.2f}" for c in evidence)
-        typer.echo(f"     evidence: {pulls or '(the intercept alone)'}")
+        typer.echo(f"{rank:>3}. {suspect.where}: labels {list(suspect.labels)}")
         typer.echo(f"     {suspect.text}")
+        typer.echo(f"     {suspect.reason}")
     if len(report.suspects) > len(shown):
         typer.echo(f"  ... {len(report.suspects) - len(shown)} more: --format json lists all")
