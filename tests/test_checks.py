@@ -331,3 +331,15 @@ def test_training_accepts_reviewed_paragraphs(labelled: Path) -> None:
     dataset = load_dataset([labelled])
     assert [e.reviewed for e in dataset.examples].count(True) == 1
     assert Tagger(cv=2).fit(dataset.texts, dataset.label_lists).labels_
+
+
+@pytest.mark.slow
+def test_the_shipped_data_shows_few_suspects_each_with_evidence() -> None:
+    # The project's own data, reviewed, is clean but full of hard negatives: few suspects.
+    report = check_data([REPO / "data" / "labels"], cv=5)
+    assert report.errors == ()
+    assert len(report.suspects) <= 10, [s.where for s in report.suspects]
+    for suspect in report.suspects:
+        assert suspect.neighbours and suspect.where.startswith(str(REPO / "data" / "labels"))
+        assert f"p={suspect.probability:.3f}" in suspect.reason
+        assert all(where in suspect.reason for where in suspect.neighbours)

@@ -34,9 +34,10 @@ def test_the_readme_says_how_to_install_from_a_clone_and_from_a_wheel() -> None:
     assert 'pip install "tagger[' not in readme  # extras go by the distribution's name
 
 
-def test_the_readme_names_no_path_beside_the_repository() -> None:
-    readme = (REPO / "README.md").read_text("utf-8")
-    assert [line for line in readme.splitlines() if OUTSIDE.search(line)] == []
+def test_the_readme_and_docs_name_no_path_beside_the_repository() -> None:
+    for page in [REPO / "README.md", *(REPO / "docs").glob("*.md")]:
+        text = page.read_text("utf-8")
+        assert [line for line in text.splitlines() if OUTSIDE.search(line)] == [], page.name
 
 
 def test_no_help_text_names_a_path_beside_the_repository() -> None:
