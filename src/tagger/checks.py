@@ -414,8 +414,8 @@ def most_similar(
     vectorizer = TfidfVectorizer(
         analyzer=identity,
         lowercase=False,
-        min_df=params.get("min_df", 1),
-        sublinear_tf=params.get("sublinear_tf", True),
+        min_df=params["min_df"],
+        sublinear_tf=params["sublinear_tf"],
     )
     vectors = vectorizer.fit_transform([analyze(text, spec) for text in texts])
     similarity = (vectors[rows] @ vectors.T).toarray()

@@ -87,7 +87,10 @@ def evaluate_command(
     if cv:
         trained_on = ""
     elif seen is None:
-        trained_on = "; whether the model was trained on them is unknown (it predates its record)"
+        trained_on = (
+            "; whether the model was trained on them is unknown (it was saved without a "
+            "record of its training paragraphs: retrain it to have one)"
+        )
     else:
         trained_on = f"; the model was trained on {seen} of them"
     typer.echo(f"{result['n']} paragraphs from {', '.join(result['data'])}{trained_on}")

@@ -4,9 +4,8 @@ A model directory holds ``manifest.json`` (what the model is, and the sha256 of 
 file), the serving arrays (``vocabulary.json`` and ``arrays.npz``: plain data, no pickle),
 ``training_hashes.npy`` (a hash of each training paragraph, see ``tagger.fingerprint``; models
 saved before it existed load without it) and ``estimator.joblib`` (the full scikit-learn
-estimator, for retraining and inspection). ``load``
-reads only the plain files, so it runs no code from the directory; ``load_estimator`` unpickles
-and therefore needs a trusted directory.
+estimator, for retraining and inspection). ``load`` reads only the plain files, so it runs no
+code from the directory; ``load_estimator`` unpickles and therefore needs a trusted directory.
 """
 
 from __future__ import annotations
