@@ -128,6 +128,23 @@ def test_reading_view_renders(trained: Tagger, work: Path) -> None:
 
 @needs_chromium
 @pytest.mark.slow
+def test_notebook_table_renders(trained: Tagger, work: Path) -> None:
+    results = trained.tag_page(SEED_PAGE)
+    results.label_names = {"checkpoint_duty": "卡点值守", "nucleic_acid_testing": "核酸检测"}
+    # As a notebook shows it: inside a page that has none of tagger's styles, and no network.
+    page = work / "notebook.html"
+    page.write_text(
+        '<!DOCTYPE html>\n<html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        f"style-src 'unsafe-inline'\"></head><body>{results._repr_html_()}</body></html>\n",
+        "utf-8",
+    )
+    tagged = next(r for r in results if "checkpoint_duty" in r.labels)
+    check_page(page, work, ["<table", "卡点值守<code style=", tagged.text[:20]])
+
+
+@needs_chromium
+@pytest.mark.slow
 def test_report_renders(saved_model: Path, work: Path) -> None:
     pytest.importorskip("matplotlib")
     from tagger.report import build_report

@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import tagger.cli_inspect  # noqa: F401  (registers evaluate, explain and check)
-from tagger.checks import CheckReport, Issue, check_data, near_duplicates
+import tagger.checks
+from tagger import Tagger
+from tagger.checks import AGREEING, CheckReport, Issue, check_data, near_duplicates
 from tagger.cli import app
 from tagger.dataset import Example
+from tagger.text import normalize
 
 from .support import CHECKPOINT, PROPERTY, PUBLICITY, REPO, TESTING, TINY, VOLUNTEER
 
@@ -108,9 +110,10 @@ def test_the_flipped_label_is_the_top_suspect(flawed: Path, saved_model: Path) -
     assert suspect.disagreement > 0.9
     assert suspect.evidence.label == suspect.label
     assert suspect.evidence.probability == pytest.approx(suspect.probability)
-    assert [s.disagreement for s in report.suspects] == sorted(
-        (s.disagreement for s in report.suspects), reverse=True
-    )
+    assert suspect.neighbour_share >= AGREEING and suspect.neighbours
+    # Ranked by the weaker of the two witnesses against the label.
+    strength = [min(s.disagreement, s.neighbour_share) for s in report.suspects]
+    assert strength == sorted(strength, reverse=True)
 
 
 def test_counts_and_co_occurrence(labelled: Path, saved_model: Path) -> None:
@@ -184,6 +187,8 @@ def test_report_json_round_trips_through_json(flawed: Path, saved_model: Path) -
     assert set(data) == {"files", "schema", "cv", "errors", "warnings", "counts", "suspects"}
     assert data["errors"][0] == report.errors[0].to_dict()
     assert data["suspects"][0]["evidence"]["label"] == data["suspects"][0]["label"]
+    assert data["suspects"][0]["reason"] == report.suspects[0].reason
+    assert data["suspects"][0]["neighbours"] == list(report.suspects[0].neighbours)
 
 
 def test_issue_parse_reads_where_and_kind() -> None:
@@ -216,3 +221,125 @@ def test_cli_check_on_clean_data_exits_0(labelled: Path, saved_model: Path) -> N
 def test_a_report_without_errors_passes() -> None:
     report = CheckReport((), None, None, (), (Issue("short", "a:1", "short"),), (), {})
     assert report.exit_code == 0
+
+
+# Hard negatives written for these tests, in groups of a kind, labelled as the guide says: words
+# of a measure, but no epidemic measure carried out (floods, ended testing, property business).
+HARD_NEGATIVES = [
+    ("汛期到来，青年志愿者在大堤上搬运沙袋，协助巡堤查险。", []),
+    ("暴雨过后，志愿者帮助受灾群众清理淤泥，搬运救灾物资。", []),
+    ("防汛志愿服务队连夜加固河堤，为抢险人员送去热饭。", []),
+    ("洪水退去后，党员志愿者挨家挨户帮助村民清扫房屋。", []),
+    ("随着常态化核酸检测取消，街头的核酸采样点和核酸检测亭陆续撤除。", []),
+    ("本市不再开展全员核酸检测，核酸采样点全部关闭。", []),
+    ("核酸检测采样点撤销后，原核酸采样亭改造为便民服务站。", []),
+    ("业主反映物业费上涨，要求物业公司公开物业管理收支账目。", []),
+    ("因物业公司服务不到位，小区业主拒缴物业费引发纠纷。", []),
+    ("物业公司股价今日大涨，物业服务企业板块整体走强。", []),
+]
+# The label each group's words tempt a model to give.
+TEMPTING = [VOLUNTEER] * 4 + [TESTING] * 3 + [PROPERTY] * 3
+
+
+@pytest.fixture()
+def with_hard_negatives(labelled: Path) -> Path:
+    write_jsonl(labelled / "hard.jsonl", HARD_NEGATIVES)
+    return labelled
+
+
+def sure_about_hard_negatives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the out-of-fold model give every hard negative 0.99 for its tempting label."""
+    real = tagger.checks.cross_validated
+
+    def cross_validated(params, texts, gold, labels, cv):  # type: ignore[no-untyped-def]
+        probabilities, thresholds, models = real(params, texts, gold, labels, cv)
+        for (text, _), label in zip(HARD_NEGATIVES, TEMPTING, strict=True):
+            probabilities[texts.index(text), labels.index(label)] = 0.99
+        return probabilities, thresholds, models
+
+    monkeypatch.setattr(tagger.checks, "cross_validated", cross_validated)
+
+
+def test_hard_negatives_with_neighbours_like_them_are_not_suspects(
+    with_hard_negatives: Path, saved_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sure_about_hard_negatives(monkeypatch)
+    assert check_data([with_hard_negatives], saved_model, cv=2).suspects == ()
+    # The model alone would flag all ten: their neighbours, the rest of each group, clear them.
+    monkeypatch.setattr(tagger.checks, "AGREEING", 0.0)
+    flagged = check_data([with_hard_negatives], saved_model, cv=2).suspects
+    hard = with_hard_negatives / "hard.jsonl"
+    assert {s.where for s in flagged} >= {f"{hard}:{n}" for n in range(1, 11)}
+
+
+def test_a_clean_set_with_hard_negatives_shows_no_suspects(
+    with_hard_negatives: Path, saved_model: Path
+) -> None:
+    report = check_data([with_hard_negatives], saved_model, cv=2)
+    assert report.suspects == () and report.errors == ()
+
+
+def test_a_flipped_label_among_hard_negatives_is_still_found(
+    with_hard_negatives: Path, saved_model: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sure_about_hard_negatives(monkeypatch)
+    write_jsonl(with_hard_negatives / "b.jsonl", [(FLIPPED, [PROPERTY])])
+    report = check_data([with_hard_negatives], saved_model, cv=2)
+    assert report.suspects, "expected the flipped label to be suspected"
+    assert {s.where for s in report.suspects} == {f"{with_hard_negatives / 'b.jsonl'}:1"}
+    for suspect in report.suspects:
+        assert suspect.reason.startswith(
+            f"labelled {PROPERTY}, but" if suspect.gold else f"not labelled {CHECKPOINT}, but"
+        )
+        assert f"of its 10 most similar paragraphs {'lack' if suspect.gold else 'carry'} it" in (
+            suspect.reason
+        )
+        assert '"reviewed": true' in suspect.reason
+        assert all(where in suspect.reason for where in suspect.neighbours)
+        if not suspect.gold:
+            # The words that argued for the checkpoint, taken from the paragraph itself.
+            assert suspect.words and all(w in normalize(FLIPPED) for w in suspect.words)
+
+
+def test_a_reviewed_paragraph_is_not_flagged_again(labelled: Path, saved_model: Path) -> None:
+    b = labelled / "b.jsonl"
+    write_jsonl(b, [(FLIPPED, [PROPERTY])])
+    assert any(s.where == f"{b}:1" for s in check_data([labelled], saved_model, cv=2).suspects)
+    record = {"text": FLIPPED, "labels": [PROPERTY], "source": "test", "reviewed": True}
+    b.write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
+    report = check_data([labelled], saved_model, cv=2)
+    assert not any(s.where == f"{b}:1" for s in report.suspects)
+    assert report.counts["reviewed"] == 1 and report.errors == ()
+    result = runner.invoke(app, ["check", str(labelled), "-m", str(saved_model), "--cv", "2"])
+    assert "1 paragraphs marked reviewed are not searched" in result.stdout
+
+
+def test_reviewed_must_be_true_or_false(labelled: Path, saved_model: Path) -> None:
+    record = {"text": FLIPPED, "labels": [PROPERTY], "reviewed": "yes"}
+    (labelled / "b.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
+    report = check_data([labelled], saved_model, cv=None)
+    (issue,) = report.errors
+    assert issue.where == f"{labelled / 'b.jsonl'}:1"
+    assert issue.message == "'reviewed' must be true or false, found 'yes'"
+
+
+def test_training_accepts_reviewed_paragraphs(labelled: Path) -> None:
+    from tagger.dataset import load_dataset
+
+    record = {"text": FLIPPED, "labels": [CHECKPOINT], "reviewed": True}
+    (labelled / "b.jsonl").write_text(json.dumps(record, ensure_ascii=False) + "\n", "utf-8")
+    dataset = load_dataset([labelled])
+    assert [e.reviewed for e in dataset.examples].count(True) == 1
+    assert Tagger(cv=2).fit(dataset.texts, dataset.label_lists).labels_
+
+
+@pytest.mark.slow
+def test_the_shipped_data_shows_few_suspects_each_with_evidence() -> None:
+    # The project's own data, reviewed, is clean but full of hard negatives: few suspects.
+    report = check_data([REPO / "data" / "labels"], cv=5)
+    assert report.errors == ()
+    assert len(report.suspects) <= 10, [s.where for s in report.suspects]
+    for suspect in report.suspects:
+        assert suspect.neighbours and suspect.where.startswith(str(REPO / "data" / "labels"))
+        assert f"p={suspect.probability:.3f}" in suspect.reason
+        assert all(where in suspect.reason for where in suspect.neighbours)

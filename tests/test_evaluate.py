@@ -29,7 +29,9 @@ TABLE_KEYS = {
     "no_label",
     "no_label_left_empty",
 }
-KEYS = TABLE_KEYS | {"data", "schema", "model", "cv", "baselines", "errors", "warnings"}
+KEYS = TABLE_KEYS | {
+    *("data", "schema", "model", "cv", "baselines", "errors", "seen_in_training", "warnings")
+}
 
 # Gold labels and the fixed probabilities a stub model gives (thresholds 0.5).
 HAND = [
@@ -130,6 +132,9 @@ def test_cli_json_has_stable_keys_and_the_keyword_baseline(
     data = json.loads(result.stdout)
     assert set(data) == KEYS
     assert data["n"] == len(TINY) and data["cv"] is None
+    # The tiny model was trained on exactly these paragraphs, and the output says so.
+    assert data["seen_in_training"] == len(TINY)
+    assert any("are in the model's training data" in w for w in data["warnings"])
     assert data["schema"] == str(tiny_data_dir / "schema.json")
     assert set(data["baselines"]) == {"keywords"}
     assert set(data["baselines"]["keywords"]) == TABLE_KEYS

@@ -1,6 +1,7 @@
 """Explanations take each label's score apart exactly, without scikit-learn."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 import tagger.cli_inspect  # noqa: F401  (registers evaluate, explain and check)
 from tagger import Tagger, UsageError, load
 from tagger.cli import app
-from tagger.explain import Explanation, explain, explain_many
+from tagger.explain import Explanation, LabelExplanation, explain, explain_many
 
 from .support import CHECKPOINT, TESTING
 
@@ -46,6 +47,42 @@ def test_intercept_plus_contributions_is_the_decision_value(trained: Tagger, top
         assert all(c.contribution > 0 for c in item.up) and all(
             c.contribution < 0 for c in item.down
         )
+
+
+def all_contributions(tagger: Tagger, item: LabelExplanation) -> np.ndarray:
+    """Every feature contribution of the explained passage, worked out afresh."""
+    linear = tagger._linear()
+    _, columns, values = linear.rows([item.passage])
+    return linear.coef[tagger.labels_.index(item.label), columns] * values
+
+
+@pytest.mark.parametrize("text", [PARAGRAPH, "志愿者在卡口值守，查验行程码，为司机送上热水。"])
+def test_by_default_the_listed_features_carry_two_thirds_of_the_weight(
+    trained: Tagger, text: str
+) -> None:
+    items = [item for item in explain(trained, text).labels if item.n_features]
+    assert items, "expected passages with features the model knows"
+    for item in items:
+        strength = np.sort(np.abs(all_contributions(trained, item)))[::-1]
+        listed = [abs(c.contribution) for c in item.listed]
+        assert listed == sorted(listed, reverse=True)  # strongest first, whichever the sign
+        assert len(listed) == len(item.up) + len(item.down) <= item.n_features
+        # Exactly the strongest ones, and no more of them than two thirds of the weight needs.
+        np.testing.assert_allclose(listed, strength[: len(listed)], rtol=1e-12)
+        assert sum(listed) >= (2 / 3) * strength.sum() - 1e-12
+        assert sum(listed[:-1]) < (2 / 3) * strength.sum()
+        assert item.rest_share == pytest.approx(1 - sum(listed) / strength.sum(), abs=1e-12)
+        assert item.rest_share <= 1 / 3 + 1e-12
+
+
+def test_rest_share_is_reported_with_a_fixed_top_too(trained: Tagger) -> None:
+    items = [item for item in explain(trained, PARAGRAPH, top=2).labels if item.n_features > 4]
+    assert items, "expected passages with more than four features"
+    for item in items:
+        strength = np.abs(all_contributions(trained, item)).sum()
+        listed = sum(abs(c.contribution) for c in item.listed)
+        assert item.rest_share == pytest.approx(1 - listed / strength, abs=1e-12)
+        assert 0 < item.rest_share < 1
 
 
 def test_the_explained_passage_is_the_best_scoring_one(trained: Tagger) -> None:
@@ -114,6 +151,7 @@ def test_cli_explain_prints_a_table_per_label(saved_model: Path) -> None:
     for label in load(saved_model).labels_:
         assert label in result.stdout
     assert "decision value" in result.stdout and "(intercept)" in result.stdout
+    assert re.search(r"\(\d+ other features, \d+% of the weight\)", result.stdout)
     assert "\x1b[" not in result.stdout  # no colour codes when not on a terminal
     assert result.stderr == ""
 

@@ -227,7 +227,7 @@ def test_report_without_matplotlib_says_what_to_install(
     from tagger.report import build_report
 
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)  # makes the import fail
-    with pytest.raises(TaggerError, match=r'pip install "tagger\[report\]"'):
+    with pytest.raises(TaggerError, match=r'pip install "fangkong-tagger\[report\]"'):
         build_report([labelled], trained)
 
 

@@ -8,7 +8,15 @@ import pytest
 
 import tagger
 from tagger import ModelError, Tagger
-from tagger.store import ARRAYS, ESTIMATOR, MANIFEST, VOCABULARY, load, load_estimator
+from tagger.store import (
+    ARRAYS,
+    ESTIMATOR,
+    MANIFEST,
+    TRAINING_HASHES,
+    VOCABULARY,
+    load,
+    load_estimator,
+)
 
 TEXTS = ["村口卡点值守，查验健康码", "居民排队做核酸检测", "志愿者送菜上门", "今天天气晴朗"]
 
@@ -26,7 +34,7 @@ def test_manifest_describes_the_model(saved_model: Path) -> None:
     assert manifest["format_version"] == 1
     assert set(manifest["thresholds"]) == {e["id"] for e in manifest["labels"]}
     assert {"tagger", "scikit-learn", "jieba", "numpy"} <= manifest["versions"].keys()
-    assert set(manifest["files"]) == {VOCABULARY, ARRAYS, ESTIMATOR}
+    assert set(manifest["files"]) == {VOCABULARY, ARRAYS, ESTIMATOR, TRAINING_HASHES}
     assert manifest["cv_metrics"]["macro"]["f1"] >= 0
 
 

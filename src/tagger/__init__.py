@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tagger.evaluation import evaluate_data as evaluate
     from tagger.labels import Label, LabelSchema, load_schema
     from tagger.model import Tagger
+    from tagger.notebook import TaggedResults, tag_frame
     from tagger.page import Article, Block, Page, read_page
     from tagger.store import bundled_model_dir, load, load_estimator, read_manifest
     from tagger.suggest import suggest
@@ -41,6 +42,8 @@ _WHERE: dict[str, str | tuple[str, str]] = {
     "LabelSchema": "labels",
     "load_schema": "labels",
     "Tagger": "model",
+    "TaggedResults": "notebook",
+    "tag_frame": "notebook",
     "Article": "page",
     "Block": "page",
     "Page": "page",
@@ -68,6 +71,7 @@ __all__ = [
     "ModelError",
     "Page",
     "TaggedBlock",
+    "TaggedResults",
     "Tagger",
     "TaggerError",
     "UsageError",
@@ -83,6 +87,7 @@ __all__ = [
     "read_manifest",
     "read_page",
     "suggest",
+    "tag_frame",
     "train",
 ]
 

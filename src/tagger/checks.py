@@ -3,7 +3,16 @@
 Where ``load_dataset`` stops at the first file with problems, ``check_data`` collects them all
 and looks further: near duplicates across files (which leak between training and evaluation),
 paragraphs too short or too long to label well, label counts and co-occurrence, and suspected
-label errors, found where a model that never saw a paragraph strongly disagrees with its label.
+label errors.
+
+A suspected label error needs two witnesses against the label. A model that never saw the
+paragraph must strongly disagree with it, and so must the paragraphs most like it in the data.
+The model alone is not enough: clean data holds hard negatives on purpose (a flood post, a
+checkpoint that was removed, property-fee news), and a linear model scores them high on their
+words however well they are labelled. Their neighbours, the other hard negatives of the same
+kind, carry the same verdict and clear them; a paragraph whose label was forgotten or slipped
+disagrees with its neighbours too. A maintainer who has checked a flagged paragraph and kept
+its labels adds ``"reviewed": true`` to its line, and it is not flagged again.
 """
 
 from __future__ import annotations
@@ -32,7 +41,9 @@ from tagger.text import normalize
 SHORT, LONG = 8, 1000  # characters, after normalisation
 SHINGLE, NEAR = 5, 0.8  # near duplicates: Jaccard similarity of character 5-gram sets
 LOW, HIGH = 0.1, 0.9  # out-of-fold probabilities this far from a label make it suspect
-EVIDENCE_TOP = 5
+NEIGHBOURS = 10  # the most similar paragraphs asked about a suspect
+AGREEING = 0.9  # the share of them that must disagree with its label too
+WORDS_SHOWN, NEIGHBOURS_SHOWN = 4, 3  # evidence printed per suspect
 
 # dataset.read_examples and check_duplicates report problems as "file:line: message" strings.
 # The kind is read off the message's opening words; an unrecognised message stays an error of
@@ -45,6 +56,7 @@ _KINDS = (
     ("a label is listed twice", "labels"),
     ("unknown label", "unknown_label"),
     ("cannot read", "file"),
+    ("'reviewed' must be", "format"),
     ("same text as", "conflict"),
     ("repeats", "duplicate"),
 )
@@ -77,11 +89,14 @@ class Issue:
 
 @dataclass(frozen=True, slots=True)
 class Suspect:
-    """A paragraph whose label ``label`` a model that never saw it strongly disagrees with.
+    """A paragraph whose label ``label`` both a model that never saw it and the paragraphs
+    most like it disagree with.
 
     ``gold`` says whether the paragraph carries the label; ``disagreement`` is ``1 - p`` for a
     label it carries and ``p`` for one it lacks. ``evidence`` is the explanation of that fold's
-    model (trained without threshold tuning, so its threshold is 0.5).
+    model (trained without threshold tuning, so its threshold is 0.5). ``neighbour_share`` is
+    the share of its ``NEIGHBOURS`` most similar paragraphs that decide the label the other
+    way, and ``neighbours`` locates the most similar of those.
     """
 
     where: str
@@ -92,10 +107,60 @@ class Suspect:
     probability: float
     disagreement: float
     evidence: LabelExplanation
+    neighbour_share: float
+    neighbours: tuple[str, ...]
+
+    @property
+    def words(self) -> list[str]:
+        """The stretches of the deciding passage that pushed the model against the label.
+
+        Single characters are left out: a maintainer acts on words, and a lone 的 or 送 says
+        little about why.
+        """
+        against = sorted(
+            (
+                (run.strip(), weight)
+                for run, weight in self.evidence.highlights()
+                if (weight < 0 if self.gold else weight > 0)
+            ),
+            key=lambda item: -abs(item[1]),
+        )
+        words: list[str] = []
+        for run, _ in against:
+            if sum(ch.isalnum() for ch in run) >= 2 and run not in words:
+                words.append(run)
+        return words[:WORDS_SHOWN]
+
+    @property
+    def reason(self) -> str:
+        """The evidence in words, and what a maintainer can do about it."""
+        label, p, words = self.label, self.probability, "、".join(f"“{w}”" for w in self.words)
+        near = f"{round(self.neighbour_share * NEIGHBOURS)} of its {NEIGHBOURS} most similar"
+        similar = ", ".join(self.neighbours)
+        model = f"a model trained on the other paragraphs gives it p={p:.3f}"
+        if self.gold:
+            why = f", held down by {words}" if words else ", finding no words for it"
+            return (
+                f"labelled {label}, but {model}{why}; {near} paragraphs lack it ({similar}). "
+                f"Remove {label} if the paragraph does not report it; if it does, add "
+                '"reviewed": true to its line.'
+            )
+        why = f", on {words}" if words else ""
+        return (
+            f"not labelled {label}, but {model}{why}; {near} paragraphs carry it ({similar}). "
+            f"Add {label} if the paragraph reports it; if it does not, add "
+            '"reviewed": true to its line.'
+        )
 
     def to_dict(self) -> dict[str, Any]:
         fields = {name: getattr(self, name) for name in self.__slots__}
-        return {**fields, "labels": list(self.labels), "evidence": self.evidence.to_dict()}
+        return {
+            **fields,
+            "labels": list(self.labels),
+            "evidence": self.evidence.to_dict(),
+            "neighbours": list(self.neighbours),
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +235,7 @@ def check_data(
         errors=tuple(sorted(errors, key=_position)),
         warnings=tuple(sorted(warnings, key=_position)),
         suspects=tuple(suspects),
-        counts=label_counts(gold, labels),
+        counts={**label_counts(gold, labels), "reviewed": sum(e.reviewed for e in kept)},
     )
 
 
@@ -261,11 +326,15 @@ def find_suspects(
     params: dict[str, Any],
     cv: int,
 ) -> tuple[list[Suspect], list[Issue]]:
-    """Suspected label errors, most disagreeing first, and warnings for labels not searched.
+    """Suspected label errors, strongest first, and warnings for labels not searched.
 
     Each paragraph is scored by the one of ``cv`` models (``Tagger(**params)``, fitted on the
     other folds) that never saw it. Thresholds are not tuned inside (``cv=None``): only the
     probabilities are used, and tuning would multiply the cost by the number of inner folds.
+    Where that probability is below ``LOW`` for a label given, or above ``HIGH`` for one not
+    given, the paragraph is a suspect if at least ``AGREEING`` of its ``NEIGHBOURS`` most
+    similar paragraphs (cosine of their TF-IDF vectors) decide the label the other way too.
+    Paragraphs marked ``reviewed`` are never suspects, but still train and advise the others.
     """
     warnings = []
     searched = []
@@ -286,33 +355,74 @@ def find_suspects(
     if not searched:
         return [], warnings
     names = [labels[j] for j in searched]
-    probabilities, _, models = cross_validated(
-        {**params, "cv": None}, [e.text for e in examples], gold[:, searched], names, cv
-    )
+    texts = [e.text for e in examples]
+    positive = gold[:, searched]
+    probabilities, _, models = cross_validated({**params, "cv": None}, texts, positive, names, cv)
+    reviewed = np.array([e.reviewed for e in examples], dtype=bool)
+    strong = (positive & (probabilities < LOW)) | (~positive & (probabilities > HIGH))
+    candidates = np.argwhere(strong & ~reviewed[:, None])
+    if not len(candidates):
+        return [], warnings
+    rows = np.unique(candidates[:, 0])
+    nearest = dict(zip(rows, most_similar(texts, rows, params), strict=True))
+    found = []
+    for row, k in candidates:
+        near = nearest[row]
+        others = near[positive[near, k] != positive[row, k]]
+        share = len(others) / len(near) if len(near) else 0.0
+        if share >= AGREEING:
+            found.append((int(row), int(k), share, others))
     suspects = []
     for held_out, fitted in models:
-        rows = np.flatnonzero(held_out)
-        part = probabilities[rows]
-        positive = gold[rows][:, searched]
-        flagged = np.argwhere((positive & (part < LOW)) | (~positive & (part > HIGH)))
-        if not len(flagged):
+        mine = [item for item in found if held_out[item[0]]]
+        if not mine:
             continue
-        explained = explain_many(
-            fitted, [examples[rows[r]].text for r in flagged[:, 0]], EVIDENCE_TOP
-        )
-        for (r, k), explanation in zip(flagged, explained, strict=True):
-            example, p = examples[rows[r]], float(part[r, k])
+        explained = explain_many(fitted, [texts[row] for row, *_ in mine])
+        for (row, k, share, others), explanation in zip(mine, explained, strict=True):
+            p = float(probabilities[row, k])
             suspects.append(
                 Suspect(
-                    where=example.where,
-                    text=example.text,
-                    labels=example.labels,
+                    where=examples[row].where,
+                    text=examples[row].text,
+                    labels=examples[row].labels,
                     label=names[k],
-                    gold=bool(positive[r, k]),
+                    gold=bool(positive[row, k]),
                     probability=p,
-                    disagreement=1.0 - p if positive[r, k] else p,
+                    disagreement=1.0 - p if positive[row, k] else p,
                     evidence=explanation[names[k]],
+                    neighbour_share=share,
+                    neighbours=tuple(examples[i].where for i in others[:NEIGHBOURS_SHOWN]),
                 )
             )
-    suspects.sort(key=lambda s: -s.disagreement)
+    # The weaker witness ranks a suspect: both must be sure for it to come first.
+    suspects.sort(key=lambda s: (-min(s.disagreement, s.neighbour_share), -s.disagreement))
     return suspects, warnings
+
+
+def most_similar(
+    texts: Sequence[str], rows: NDArray[np.intp], params: dict[str, Any]
+) -> list[NDArray[np.intp]]:
+    """For each of ``rows``, the ``NEIGHBOURS`` other texts most like it, most similar first.
+
+    Similarity is the cosine of TF-IDF vectors over the model's own features (``params``).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from tagger.features import analyze, identity
+
+    spec = Tagger(**params).feature_spec
+    vectorizer = TfidfVectorizer(
+        analyzer=identity,
+        lowercase=False,
+        min_df=params["min_df"],
+        sublinear_tf=params["sublinear_tf"],
+    )
+    vectors = vectorizer.fit_transform([analyze(text, spec) for text in texts])
+    similarity = (vectors[rows] @ vectors.T).toarray()
+    similarity[np.arange(len(rows)), rows] = -np.inf  # a paragraph is not its own neighbour
+    k = min(NEIGHBOURS, len(texts) - 1)
+    if k <= 0:
+        return [np.array([], dtype=np.intp) for _ in rows]
+    nearest = np.argpartition(-similarity, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(similarity, nearest, axis=1), axis=1, kind="stable")
+    return list(np.take_along_axis(nearest, order, axis=1))

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import stat
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -182,6 +183,14 @@ def tag(
         InputFormat,
         typer.Option("--input-format", help="How to read stdin (-); files go by their suffix."),
     ] = InputFormat.text,
+    bom: Annotated[
+        bool | None,
+        typer.Option(
+            "--bom/--no-bom",
+            help="Start CSV with a byte-order mark, which Excel needs to read UTF-8 "
+            "(default: yes into a file, with -o or >; no into a pipe or a terminal).",
+        ),
+    ] = None,
 ) -> None:
     """Tag every body paragraph and caption of the pages given.
 
@@ -226,7 +235,8 @@ def tag(
 
     def write(out: TextIO) -> int:
         if fmt is Format.csv:
-            return write_csv(records, out, tagger.labels_)
+            to_file = output is not None or _is_regular_file(out)
+            return write_csv(records, out, tagger.labels_, bom=to_file if bom is None else bom)
         if fmt is Format.table:
             return _print_table(list(records), out)
         if fmt is Format.html:
@@ -256,6 +266,14 @@ def tag(
             "captions, found empty pages or only headings and bylines (--all-blocks shows those)"
         )
         raise typer.Exit(1)
+
+
+def _is_regular_file(stream: TextIO) -> bool:
+    """Whether ``stream`` is a file on disk (stdout redirected with >), not a pipe or terminal."""
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError):  # no descriptor (a test's StringIO, a closed stream)
+        return False
 
 
 def _tag_on_dask(
@@ -303,24 +321,39 @@ def _print_table(records: list[Any], out: TextIO) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from tagger.files import shown_path
+
     # Page text goes in as Text, never as a string: Rich would read "[link=...]" or "[/x]" in a
-    # paragraph as markup. Control characters are escaped first (see printable).
-    table = Table(show_lines=False, expand=True)
+    # paragraph as markup. Control characters are escaped first (see printable). A terminal gets
+    # the table cut to its width; a file or a pipe gets every line whole.
+    terminal = out.isatty()
+    table = Table(show_lines=False, expand=terminal)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("labels", no_wrap=True, max_width=28)
-    table.add_column("text", ratio=1, no_wrap=True, overflow="ellipsis")
+    table.add_column("text", ratio=1, no_wrap=True, overflow="ellipsis" if terminal else "ignore")
+    several = len({r.source for r in records}) > 1
     article = None
     for r in records:
         if (r.source, r.article) != article:
             article = (r.source, r.article)
             table.add_section()
-            table.add_row("", "", Text(printable(r.article or r.source), style="bold"))
+            title = printable(r.article or r.source)
+            if several:
+                title = f"{printable(shown_path(r.source))}: {title}"
+            table.add_row("", "", Text(title, style="bold"))
         labels = "\n".join(f"{printable(lb)} {r.scores[lb]:.2f}" for lb in r.labels) or "-"
         text = printable(r.text)
         untagged = r.kind not in ("body", "caption")
         cell = Text(f"({r.kind}) {text}", style="dim") if untagged else Text(text)
         table.add_row(str(r.index), Text(labels), cell)
-    Console(file=out, markup=False, emoji=False, highlight=False).print(table)
+    console = Console(
+        file=out,
+        markup=False,
+        emoji=False,
+        highlight=False,
+        width=None if terminal else 1_000_000,
+    )
+    console.print(table)
     return len(records)
 
 

@@ -66,7 +66,7 @@ def evaluate_command(
 ) -> None:
     """Score a model on labelled paragraphs: precision, recall and F1 per label and on average.
 
-    Example: tagger evaluate ../shared/data/real-news/dev.jsonl --baseline keywords --errors 5
+    Example: tagger evaluate held-out.jsonl --baseline keywords --errors 5
     """
     from tagger.evaluation import evaluate_data
 
@@ -83,7 +83,17 @@ def evaluate_command(
     source = result["model"]["path"] or "a Tagger object"
     how = f"{cv}-fold cross-validated on the data" if cv else "as trained"
     typer.echo(f"model {source} (created {result['model']['created']}), {how}")
-    typer.echo(f"{result['n']} paragraphs from {', '.join(result['data'])}")
+    seen = result["seen_in_training"]
+    if cv:
+        trained_on = ""
+    elif seen is None:
+        trained_on = (
+            "; whether the model was trained on them is unknown (it was saved without a "
+            "record of its training paragraphs: retrain it to have one)"
+        )
+    else:
+        trained_on = f"; the model was trained on {seen} of them"
+    typer.echo(f"{result['n']} paragraphs from {', '.join(result['data'])}{trained_on}")
     tables = {"model": result, **result["baselines"]}
     names = list(tables)
     typer.echo(
@@ -125,8 +135,14 @@ def explain_command(
     text: Annotated[str, typer.Argument(help="The paragraph, or - to read it from stdin.")],
     model: ModelOption = None,
     top: Annotated[
-        int, typer.Option("--top", min=0, help="Features to list each way, per label.")
-    ] = 8,
+        int | None,
+        typer.Option(
+            "--top",
+            min=0,
+            help="Features to list each way, per label (default: the strongest, until they "
+            "carry two thirds of the weight).",
+        ),
+    ] = None,
     output_format: FormatOption = TableOrJson.table,
 ) -> None:
     """Show why a paragraph gets each label: its deciding passage and strongest features.
@@ -180,9 +196,8 @@ def _print_explanation(explanation: Explanation) -> None:
         table.add_column("tf-idf", justify="right")
         table.add_column("coef", justify="right")
         table.add_column("contribution", justify="right")
-        for contribution, style in [(c, "green") for c in item.up] + [
-            (c, "red") for c in item.down
-        ]:
+        for contribution in item.listed:
+            style = "green" if contribution.contribution > 0 else "red"
             table.add_row(
                 Text(printable(contribution.feature)),
                 f"{contribution.value:.3f}",
@@ -191,7 +206,12 @@ def _print_explanation(explanation: Explanation) -> None:
             )
         shown = len(item.up) + len(item.down)
         table.add_row(
-            Text(f"({item.n_features - shown} other features)"), "", "", f"{item.rest:+.3f}"
+            Text(
+                f"({item.n_features - shown} other features, {item.rest_share:.0%} of the weight)"
+            ),
+            "",
+            "",
+            f"{item.rest:+.3f}",
         )
         table.add_row(Text("(intercept)"), "", "", f"{item.intercept:+.3f}")
         if item.units_term:
@@ -249,6 +269,8 @@ def check_command(
 
 
 def _print_report(report: CheckReport) -> None:
+    from tagger.checks import AGREEING, HIGH, LOW, NEIGHBOURS
+
     counts = report.counts
     typer.echo(f"{counts['paragraphs']} paragraphs in {len(report.files)} files")
     typer.echo(f"label set: {report.schema or 'the model labels (no schema.json found)'}")
@@ -265,19 +287,16 @@ def _print_report(report: CheckReport) -> None:
     typer.echo(f"    {'(no label)':<24}{counts['no_label']:>7}")
     shown = report.suspects[:SUSPECTS_SHOWN]
     typer.echo(
-        f"\nsuspected label errors ({len(report.suspects)}; out-of-fold probability < 0.1 "
-        "for a label given, > 0.9 for one not given)"
+        f"\nsuspected label errors ({len(report.suspects)}): a model that never saw the "
+        f"paragraph (p < {LOW} for a label given, > {HIGH} for one not given) and at least "
+        f"{round(AGREEING * NEIGHBOURS)} of the {NEIGHBOURS} paragraphs most like it disagree "
+        "with its label"
     )
+    if counts.get("reviewed"):
+        typer.echo(f"  ({counts['reviewed']} paragraphs marked reviewed are not searched)")
     for rank, suspect in enumerate(shown, 1):
-        given = "labelled" if suspect.gold else "not labelled"
-        typer.echo(
-            f"{rank:>3}. {printable(suspect.where)}: {given} {suspect.label}, "
-            f"p={suspect.probability:.3f}; labels {list(suspect.labels)}"
-        )
-        # The features that pulled the probability away from the label given.
-        evidence = suspect.evidence.down if suspect.gold else suspect.evidence.up
-        pulls = ", ".join(f"{printable(c.feature)} {c.contribution:+.2f}" for c in evidence)
-        typer.echo(f"     evidence: {pulls or '(the intercept alone)'}")
+        typer.echo(f"{rank:>3}. {printable(suspect.where)}: labels {list(suspect.labels)}")
         typer.echo(f"     {printable(suspect.text)}")
+        typer.echo(f"     {printable(suspect.reason)}")
     if len(report.suspects) > len(shown):
         typer.echo(f"  ... {len(report.suspects) - len(shown)} more: --format json lists all")

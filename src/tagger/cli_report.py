@@ -27,14 +27,16 @@ def report(
 ) -> None:
     """Evaluate a model on labelled paragraphs and write a self-contained HTML report.
 
-    Example: tagger report /work/shared/data/real-news/dev.jsonl -o report.html
+    Example: tagger report held-out.jsonl -o report.html
     """
     from tagger.files import open_output
     from tagger.inputs import check_output
-    from tagger.report import build_report
+    from tagger.report import make_report
 
     check_output(output, data, pages=False)
-    html = build_report(data, model, errors=errors)
+    built = make_report(data, model, errors=errors)
+    for warning in built.warnings:
+        typer.echo(f"warning: {warning}", err=True)
     with open_output(output) as out:
-        out.write(html)
+        out.write(built.html)
     typer.echo(f"wrote {output}", err=True)

@@ -1,7 +1,9 @@
 """Labelled paragraphs: reading, validating and fingerprinting ``data/labels/*.jsonl``.
 
-One JSON object a line: ``{"text": ..., "labels": [...], "source": ...}``. Every problem in
-every file is collected and reported as ``file:line: what is wrong`` before anything trains.
+One JSON object a line: ``{"text": ..., "labels": [...], "source": ...}``, optionally with
+``"reviewed": true`` once a maintainer has confirmed the labels (``tagger check`` then stops
+flagging the paragraph as a suspected label error). Every problem in every file is collected
+and reported as ``file:line: what is wrong`` before anything trains.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Example:
     source: str
     file: str
     line: int
+    reviewed: bool = False  # a maintainer confirmed the labels; see tagger.checks
 
     @property
     def where(self) -> str:
@@ -173,8 +176,14 @@ def read_examples(path: Path, schema: LabelSchema | None) -> tuple[list[Example]
         if len(set(labels)) != len(labels):
             problems.append(f"{where}: a label is listed twice in {labels!r}")
             continue
+        reviewed = record.get("reviewed", False)
+        if not isinstance(reviewed, bool):
+            problems.append(f"{where}: 'reviewed' must be true or false, found {reviewed!r}")
+            continue
         source = record.get("source", "")
-        examples.append(Example(text, tuple(sorted(labels)), str(source), str(path), number))
+        examples.append(
+            Example(text, tuple(sorted(labels)), str(source), str(path), number, reviewed)
+        )
     return examples, problems
 
 

@@ -126,7 +126,9 @@ def tag_files(
         # since distributed ships no complete type hints for mypy --strict.
         dask = importlib.import_module("distributed")
     except ImportError:
-        raise UsageError('tagging on a cluster needs Dask: pip install "tagger[dask]"') from None
+        raise UsageError(
+            'tagging on a cluster needs Dask: pip install "fangkong-tagger[dask]"'
+        ) from None
     if isinstance(paths, str) or STDIN in paths:
         raise UsageError(
             "tag_files takes a list of files and directories; stdin (-) cannot be sent"

@@ -97,7 +97,10 @@ def evaluate_data(
     ``no_label_left_empty``), plus ``data`` (files read), ``schema`` (the schema.json used, or
     ``None`` when the model's labels served), ``model`` (``path``, ``created``, ``labels``,
     ``params``), ``cv`` (folds, or ``None``: the model as trained), ``baselines`` (name -> a
-    table of the same shape), ``errors`` (see ``worst_mistakes``) and ``warnings``.
+    table of the same shape), ``errors`` (see ``worst_mistakes``), ``seen_in_training`` (how
+    many of the paragraphs the model was trained on; ``None`` with ``cv``, where no paragraph
+    is scored by a model that saw it, or for a model saved without a record of its training
+    paragraphs) and ``warnings`` (one of them says so when any paragraph was trained on).
 
     With ``cv=K`` the model itself is not used: a fresh ``Tagger`` with its parameters is fitted
     on each of K training parts of DATA (thresholds tuned inside the part, as ``Tagger.fit``
@@ -105,6 +108,7 @@ def evaluate_data(
     """
     from tagger.dataset import data_files
     from tagger.errors import UsageError
+    from tagger.fingerprint import overlap_warning
     from tagger.keywords import keyword_labels
     from tagger.store import bundled_model_dir
 
@@ -120,9 +124,13 @@ def evaluate_data(
     examples, warnings, schema_path = read_labelled(path_list, labels)
     texts = [e.text for e in examples]
     gold = indicator([e.labels for e in examples], labels)
+    seen = None
     if cv is None:
         probabilities = tagger.predict_proba(texts)
         thresholds = np.broadcast_to(tagger.thresholds_, probabilities.shape)
+        seen = count_seen(tagger, texts)
+        if seen:
+            warnings = [*warnings, overlap_warning(seen, len(texts))]
     else:
         probabilities, thresholds, _ = cross_validated(tagger.get_params(), texts, gold, labels, cv)
     result: dict[str, Any] = scores_table(gold, probabilities >= thresholds, labels)
@@ -140,12 +148,23 @@ def evaluate_data(
         cv=cv,
         baselines={},
         errors=worst_mistakes(examples, gold, probabilities, thresholds, labels, errors),
+        seen_in_training=seen,
         warnings=warnings,
     )
     if baseline == "keywords":
         guessed = indicator(keyword_labels(texts, labels), labels)
         result["baselines"]["keywords"] = scores_table(gold, guessed, labels)
     return result
+
+
+def count_seen(tagger: Tagger, texts: Sequence[str]) -> int | None:
+    """How many of ``texts`` ``tagger`` was trained on; ``None`` when its model keeps no record."""
+    from tagger.fingerprint import seen_in_training
+
+    fingerprint = getattr(tagger, "training_hashes_", None)
+    if fingerprint is None:
+        return None
+    return int(seen_in_training(fingerprint, texts).sum())
 
 
 def cross_validated(

@@ -42,19 +42,27 @@ _PALETTE = (
 _UNKNOWN = "#888888"
 _HINT = "Hover a paragraph, or its score bars, for every label's score."
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+# A chip's look: in the stylesheet, coloured by the label's class, and inline for HTML shown
+# inside a page that lacks the stylesheet (a notebook's output).
+_CHIP_STYLE = (
+    "display:inline-block;padding:0 .5em;margin:0 .3em .2em 0;border-radius:.8em;"
+    "font-size:13px;line-height:1.6;white-space:nowrap"
+)
+_CHIP_CODE_STYLE = "color:#555;margin-left:.3em"
 
-_BASE_CSS = """
+_BASE_CSS = (
+    """
 body{font:15px/1.7 "Noto Sans CJK SC","WenQuanYi Micro Hei","PingFang SC","Microsoft YaHei",
  sans-serif;color:#222;background:#fafafa;margin:0;padding:1.5em 2em;max-width:70em}
 h1{font-size:1.5em;margin:0 0 .3em}h2{font-size:1.25em;margin:1.6em 0 .4em;
  border-bottom:2px solid #ddd;word-break:break-all}h3{font-size:1.1em;margin:1.2em 0 .4em}
 code{font:12px/1.2 ui-monospace,monospace}
 .muted{color:#888}
-.chip{display:inline-block;padding:0 .5em;margin:0 .3em .2em 0;border-radius:.8em;
- border:1px solid var(--c);background:var(--t);font-size:13px;line-height:1.6;white-space:nowrap}
-.chip code{color:#555;margin-left:.3em}
-.legend{margin:.4em 0 1em}
 """
+    + f".chip{{{_CHIP_STYLE};border:1px solid var(--c);background:var(--t)}}\n"
+    + f".chip code{{{_CHIP_CODE_STYLE}}}\n"
+    + ".legend{margin:.4em 0 1em}\n"
+)
 
 REPORT_CSS = """
 table.metrics{border-collapse:collapse;background:#fff;margin:.5em 0}
@@ -70,6 +78,7 @@ table.errors{width:100%;table-layout:fixed}.errors td{vertical-align:top}
 .errors .chip{display:block;width:fit-content;max-width:100%;white-space:normal}
 .miss{outline:2px dashed #c00;outline-offset:-1px}.extra{outline:2px solid #c00}
 .scorelist{font-size:12px;white-space:nowrap}
+.warning{background:#fff4e5;border-left:4px solid #e8a33d;padding:.4em .8em}
 """
 
 _VIEW_CSS = """
@@ -141,13 +150,25 @@ def document(title: str, body: str, labels: Sequence[str], extra_css: str = "") 
     return page_head(title, labels, extra_css) + body + page_tail()
 
 
-def label_chip(label: str, labels: Sequence[str], label_names: dict[str, str]) -> str:
-    """A coloured chip: the label's Chinese name (when known) and its id."""
-    css = f"l{labels.index(label)}" if label in labels else "lx"
+def label_chip(
+    label: str, labels: Sequence[str], label_names: dict[str, str], *, inline: bool = False
+) -> str:
+    """A coloured chip: the label's Chinese name (when known) and its id.
+
+    ``inline`` puts the style in the chip itself, for HTML shown without this module's
+    stylesheet (``document`` and ``page_head`` carry it).
+    """
+    position = labels.index(label) if label in labels else None
+    if inline:
+        colour = _UNKNOWN if position is None else label_colours(labels)[position]
+        style = f"{_CHIP_STYLE};border:1px solid {colour};background:{_tint(colour)}"
+        opening = f'<span style="{style}">'
+        code = f'<code style="{_CHIP_CODE_STYLE}">{escape(label)}</code>'
+    else:
+        opening = f'<span class="chip {"lx" if position is None else f"l{position}"}">'
+        code = f"<code>{escape(label)}</code>"
     name = label_names.get(label, "")
-    code = f"<code>{escape(label)}</code>"
-    shown = f"{escape(name)}{code}" if name else code
-    return f'<span class="chip {css}">{shown}</span>'
+    return f"{opening}{escape(name)}{code}</span>" if name else f"{opening}{code}</span>"
 
 
 def _legend(labels: Sequence[str], label_names: dict[str, str]) -> str:

@@ -10,14 +10,15 @@ from numpy.typing import NDArray
 
 from tagger.errors import DataError, UsageError
 from tagger.features import FeatureSpec, analyze, identity
+from tagger.fingerprint import training_fingerprint
 from tagger.metrics import indicator, scores_table, tune_cut
 from tagger.serving import LinearModel, scoring_units
 
 if TYPE_CHECKING:
     from tagger.explain import Explanation
     from tagger.labels import LabelSchema
+    from tagger.notebook import TaggedResults
     from tagger.page import Page
-    from tagger.tagging import TaggedBlock
 
 _PARAMS = (
     "word_ngram_range",
@@ -79,6 +80,7 @@ class Tagger:
     unit_slopes_: NDArray[np.float64]
     cv_metrics_: dict[str, Any]
     n_training_texts_: int
+    training_hashes_: NDArray[np.uint64]  # see tagger.fingerprint; absent in older models
     vectorizer_: Any
     estimators_: list[Any]
     manifest_: dict[str, Any]
@@ -219,6 +221,7 @@ class Tagger:
                 repeated, probabilities >= self.thresholds_, self.labels_
             )
         self.n_training_texts_ = len(texts)
+        self.training_hashes_ = training_fingerprint(texts)
         return self
 
     def _out_of_fold_scores(
@@ -402,17 +405,23 @@ class Tagger:
         decided = self.predict_proba(texts) >= self.thresholds_
         return [[lb for lb, on in zip(self.labels_, row, strict=True) if on] for row in decided]
 
-    def explain(self, text: str, top: int = 8) -> Explanation:
+    def explain(self, text: str, top: int | None = None) -> Explanation:
         """Why each label scored as it did: exact feature contributions, see ``tagger.explain``."""
         from tagger.explain import explain
 
         return explain(self, text, top=top)
 
-    def tag_page(self, page: Page | str, *, all_blocks: bool = False) -> list[TaggedBlock]:
-        """Tag every body paragraph and caption of a page (a ``Page`` or its text)."""
+    def tag_page(self, page: Page | str, *, all_blocks: bool = False) -> TaggedResults:
+        """Tag every body paragraph and caption of a page (a ``Page`` or its text).
+
+        The result is a list of ``TaggedBlock``; Jupyter shows it as a table with label chips,
+        and ``.to_pandas()`` makes it a DataFrame.
+        """
+        from tagger.notebook import TaggedResults
         from tagger.tagging import tag_page
 
-        return tag_page(self, page, all_blocks=all_blocks)
+        records = tag_page(self, page, all_blocks=all_blocks)
+        return TaggedResults(records, self.labels_, getattr(self, "label_names_", {}))
 
     def save(self, directory: str, **metadata: Any) -> None:
         """Write a model directory atomically (see ``tagger.store.save``)."""

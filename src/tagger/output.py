@@ -38,8 +38,16 @@ def write_jsonl(records: Iterable[TaggedBlock | str], out: TextIO) -> int:
     return count
 
 
-def write_csv(records: Iterable[TaggedBlock], out: TextIO, labels: Sequence[str]) -> int:
-    """One row per block: location, labels joined by ';', one score column per label, text."""
+def write_csv(
+    records: Iterable[TaggedBlock], out: TextIO, labels: Sequence[str], *, bom: bool = False
+) -> int:
+    """One row per block: location, labels joined by ';', one score column per label, text.
+
+    ``bom`` starts the text with a byte-order mark: without one, Excel and WPS read UTF-8 CSV
+    as the local code page and show the Chinese as mojibake.
+    """
+    if bom:
+        out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([*CSV_COLUMNS, *(f"score_{lb}" for lb in labels), "text"])
     count = 0

@@ -21,7 +21,8 @@ from numpy.typing import NDArray
 
 from tagger.dataset import Example, data_files
 from tagger.errors import TaggerError, UsageError
-from tagger.evaluation import read_labelled
+from tagger.evaluation import count_seen, read_labelled
+from tagger.fingerprint import overlap_warning
 from tagger.html_view import REPORT_CSS, document, label_chip, label_colours
 from tagger.metrics import indicator, scores_table
 
@@ -50,6 +51,14 @@ class _Run:
         return label_chip(label, self.labels, self.names)
 
 
+@dataclass(frozen=True)
+class Report:
+    """A report page, and the warnings shown at its top (for a caller to print as well)."""
+
+    html: str
+    warnings: tuple[str, ...]
+
+
 def build_report(
     data_paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
     model: Tagger | str | os.PathLike[str] | None = None,
@@ -61,6 +70,16 @@ def build_report(
     ``data_paths`` are JSONL files or directories of them, one ``{"text", "labels"}`` object a
     line; a schema file is not needed. Returns the report as a self-contained HTML page.
     """
+    return make_report(data_paths, model, errors=errors).html
+
+
+def make_report(
+    data_paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str],
+    model: Tagger | str | os.PathLike[str] | None = None,
+    *,
+    errors: int = 20,
+) -> Report:
+    """``build_report``, with the warnings the page shows: data the model was trained on."""
     if isinstance(errors, bool) or not isinstance(errors, int) or errors < 0:
         raise UsageError(f"errors: expected a whole number of 0 or more, found {errors!r}")
     figure_class = _figure_class()  # fail on a missing matplotlib before any slow work
@@ -78,11 +97,14 @@ def build_report(
         np.asarray(tagger.thresholds_, dtype=np.float64),
     )
     metrics: dict[str, Any] = scores_table(run.gold, run.predicted, labels)
+    seen = count_seen(tagger, [example.text for example in examples])
+    warnings = (overlap_warning(seen, len(examples)),) if seen else ()
     body = [
         "<h1>Evaluation report</h1>",
         f"<p>Model: <code>{escape(model_name)}</code><br>Data: "
         + ", ".join(f"<code>{escape(str(f))}</code>" for f in files)
         + f"<br>{len(examples)} labelled paragraphs.</p>",
+        *(f'<p class="warning">Warning: {escape(warning)}.</p>' for warning in warnings),
         "<h2>Metrics</h2>",
         _metrics_table(run, metrics),
         _metrics_chart(figure_class, run, metrics),
@@ -99,7 +121,8 @@ def build_report(
         _cooccurrence(figure_class, run.gold, labels),
         _worst_errors(run, errors),
     ]
-    return document("tagger: evaluation report", "\n".join(body) + "\n", labels, REPORT_CSS)
+    html = document("tagger: evaluation report", "\n".join(body) + "\n", labels, REPORT_CSS)
+    return Report(html, warnings)
 
 
 def _figure_class() -> type[Figure]:
@@ -108,7 +131,7 @@ def _figure_class() -> type[Figure]:
     except ImportError:
         raise TaggerError(
             "the report draws its plots with matplotlib, which is not installed; "
-            'install it with: pip install "tagger[report]"'
+            'install it with: pip install "fangkong-tagger[report]"'
         ) from None
     return Figure
 

@@ -1,10 +1,11 @@
 """Model directories: atomic save, and a load that checks before it reads.
 
 A model directory holds ``manifest.json`` (what the model is, and the sha256 of every other
-file), the serving arrays (``vocabulary.json`` and ``arrays.npz``: plain data, no pickle) and
-``estimator.joblib`` (the full scikit-learn estimator, for retraining and inspection). ``load``
-reads only the plain files, so it runs no code from the directory; ``load_estimator`` unpickles
-and therefore needs a trusted directory.
+file), the serving arrays (``vocabulary.json`` and ``arrays.npz``: plain data, no pickle),
+``training_hashes.npy`` (a hash of each training paragraph, see ``tagger.fingerprint``; models
+saved before it existed load without it) and ``estimator.joblib`` (the full scikit-learn
+estimator, for retraining and inspection). ``load`` reads only the plain files, so it runs no
+code from the directory; ``load_estimator`` unpickles and therefore needs a trusted directory.
 
 Every file is read once: its hash is checked on the very bytes that are then parsed, so a file
 swapped between the check and the use cannot slip through. Sizes are checked before anything
@@ -43,6 +44,7 @@ MANIFEST = "manifest.json"
 VOCABULARY = "vocabulary.json"
 ARRAYS = "arrays.npz"
 ESTIMATOR = "estimator.joblib"
+TRAINING_HASHES = "training_hashes.npy"
 _MAX_MANIFEST_BYTES = 1_000_000
 # Ceilings far above any model trained here (the bundled one: 68,509 features, 5 labels and
 # 4.6 MB of arrays), so that a damaged or hostile model is refused before memory is spent.
@@ -120,6 +122,10 @@ def save(tagger: Tagger, directory: str | os.PathLike[str], **metadata: Any) -> 
             **compiled,
         )
         joblib.dump(tagger, staging / ESTIMATOR, compress=3)
+        files = [VOCABULARY, ARRAYS, ESTIMATOR]
+        if hasattr(tagger, "training_hashes_"):  # a Tagger unpickled from an older model lacks it
+            np.save(staging / TRAINING_HASHES, tagger.training_hashes_, allow_pickle=False)
+            files.append(TRAINING_HASHES)
         manifest = {
             "format_version": FORMAT_VERSION,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -133,9 +139,7 @@ def save(tagger: Tagger, directory: str | os.PathLike[str], **metadata: Any) -> 
             "n_training_texts": tagger.n_training_texts_,
             "cv_metrics": tagger.cv_metrics_,
             **metadata,
-            "files": {
-                name: sha256_file(staging / name) for name in (VOCABULARY, ARRAYS, ESTIMATOR)
-            },
+            "files": {name: sha256_file(staging / name) for name in files},
         }
         (staging / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", "utf-8"
@@ -504,6 +508,20 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
     params = {k: tuple(v) if isinstance(v, list) else v for k, v in manifest["params"].items()}
     tagger = Tagger().set_params(**params)
     tagger.labels_ = [entry["id"] for entry in manifest["labels"]]
+    training_hashes = None
+    if TRAINING_HASHES in manifest["files"]:
+        hashes_path = root / TRAINING_HASHES
+        try:
+            training_hashes = np.load(
+                io.BytesIO(_verify(root, manifest, TRAINING_HASHES)), allow_pickle=False
+            )
+        except (ValueError, OSError, EOFError) as exc:
+            raise ModelError(f"{hashes_path}: unreadable ({exc}); retrain the model") from None
+        if training_hashes.dtype != np.uint64 or training_hashes.ndim != 1:
+            raise ModelError(
+                f"{hashes_path}: holds {training_hashes.dtype} in {training_hashes.ndim} "
+                "dimensions, expected one of uint64; retrain the model"
+            )
     tagger.label_names_ = {e["id"]: e.get("name", "") for e in manifest["labels"]}
 
     def read_vocabulary() -> dict[str, int]:
@@ -534,6 +552,8 @@ def load(directory: str | os.PathLike[str] | None = None) -> Tagger:
     tagger.intercept_, tagger.thresholds_ = arrays["intercept"], arrays["thresholds"]
     tagger.unit_slopes_ = arrays.get("unit_slopes", np.zeros(len(tagger.labels_)))
     tagger.cv_metrics_ = manifest.get("cv_metrics", {})
+    if training_hashes is not None:
+        tagger.training_hashes_ = training_hashes
     tagger.manifest_ = manifest
     return tagger
 
