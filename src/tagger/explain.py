@@ -18,7 +18,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tagger.errors import UsageError
-from tagger.features import linear_scores
 from tagger.model import Tagger, _sigmoid, check_texts
 from tagger.text import NUMBER_TOKEN, normalize
 
@@ -192,19 +191,20 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
         raise UsageError("this Tagger is not trained yet: call fit() or use tagger.load()")
     linear = tagger._linear()
     split = [linear.units(t) for t in texts]
-    indptr, indices, data = rows = linear.rows([s for parts in split for s in parts])
-    # The arithmetic of LinearModel.scores, kept per passage to see which passage won.
-    scores = linear_scores(rows, linear.coef, linear.intercept)
+    # Pooled as tagging pools (LinearModel.best_units), then the winning passages' rows are
+    # taken apart: each passage's linear score is the sum of its contributions.
+    scores, best = linear.best_units(texts)
     probabilities = _sigmoid(scores)
+    winners = sorted({(i, int(b)) for i, row in enumerate(best) for b in row})
+    row_of = {winner: k for k, winner in enumerate(winners)}
+    indptr, indices, data = linear.rows([split[i][b] for i, b in winners])
     names = _feature_names(tagger)
     explanations = []
-    first = 0  # the row of the paragraph's first passage
-    for text, parts in zip(texts, split, strict=True):
+    for i, (text, parts) in enumerate(zip(texts, split, strict=True)):
         labels = []
         for j, label in enumerate(tagger.labels_):
-            # argmax finds the value np.maximum.reduceat pools to (the first one on ties).
-            best = int(np.argmax(scores[first : first + len(parts), j]))
-            row = first + best
+            passage = int(best[i, j])
+            row = row_of[i, passage]
             cut = slice(indptr[row], indptr[row + 1])
             columns, values = indices[cut], data[cut]
             coefs = linear.coef[j, columns]
@@ -219,12 +219,12 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
                 LabelExplanation(
                     label=label,
                     name=tagger.label_names_.get(label, ""),
-                    probability=float(probabilities[row, j]),
+                    probability=float(probabilities[i, j]),
                     threshold=threshold,
-                    decided=bool(probabilities[row, j] >= threshold),
-                    decision_value=float(scores[row, j]),
-                    passage_index=best,
-                    passage=parts[best],
+                    decided=bool(probabilities[i, j] >= threshold),
+                    decision_value=float(scores[i, j]),
+                    passage_index=passage,
+                    passage=parts[passage],
                     intercept=float(linear.intercept[j]),
                     up=tuple(listed[: len(up)]),
                     down=tuple(listed[len(up) :]),
@@ -233,7 +233,6 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int = 8) -> list[Exp
                 )
             )
         explanations.append(Explanation(text, tuple(parts), tuple(labels)))
-        first += len(parts)
     return explanations
 
 
