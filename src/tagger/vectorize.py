@@ -56,33 +56,20 @@ def _pack(points: Sequence[int]) -> int:
 
 
 class _Characters:
-    """What the token rule and NFKC do with each character, as lookup tables.
+    """What NFKC and the token rule do with each character, as lookup tables.
 
-    The Basic Multilingual Plane is tabulated; rarer characters are looked up one by one. NFKC
-    of a character is learnt the first time it is seen, so start-up pays only for the
-    characters of the first batch.
+    A character is learnt the first time it is seen (one ``unicodedata.normalize`` call and a
+    few pattern matches), so start-up pays only for the characters of the first batch. The Basic
+    Multilingual Plane is tabulated; rarer characters are looked up each time.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._kinds: NDArray[np.uint8] | None = None
         self._seen = np.zeros(_BMP, dtype=bool)
         self._nfkc = np.arange(_BMP, dtype=np.int64)  # NFKC of a character, when one character
         self._expands = np.zeros(_BMP, dtype=bool)  # NFKC of the character is longer
-
-    def kinds(self, points: Ints) -> NDArray[np.uint8]:
-        """The token rule's kind of every character: Chinese, letter, ASCII digit or other."""
-        if self._kinds is None:
-            with self._lock:
-                if self._kinds is None:
-                    self._kinds = _kind_table()
-        small = points < _BMP
-        if small.all():
-            return self._kinds[points]
-        kinds = self._kinds[np.where(small, points, 0)]
-        for point in np.unique(points[~small]).tolist():
-            kinds[points == point] = _kind(chr(point))
-        return kinds
+        self._kinded = np.zeros(_BMP, dtype=bool)
+        self._kinds = np.zeros(_BMP, dtype=np.uint8)
 
     def normalized(self, text: str) -> tuple[str, Ints]:
         """``text.normalize`` but for the whitespace folding (no feature sees it), and its points.
@@ -95,11 +82,11 @@ class _Characters:
         small = points < _BMP
         fresh = points[small][~self._seen[points[small]]]
         if len(fresh):
-            self._learn(np.unique(fresh))
+            self._learn_nfkc(_distinct(fresh))
         longer = ~small
         longer[small] = self._expands[points[small]]
         if longer.any():
-            for point in np.unique(points[longer]).tolist():
+            for point in _distinct(points[longer]):
                 text = text.replace(chr(point), unicodedata.normalize("NFKC", chr(point)))
             points = _points(text)
             small = points < _BMP
@@ -110,9 +97,22 @@ class _Characters:
         text = text.lower()
         return text, _points(text)
 
-    def _learn(self, points: Ints) -> None:
+    def kinds(self, points: Ints) -> NDArray[np.uint8]:
+        """The token rule's kind of every character: Chinese, letter, ASCII digit or other."""
+        small = points < _BMP
+        if small.all():
+            fresh = points[~self._kinded[points]]
+            if len(fresh):
+                self._learn_kinds(_distinct(fresh))
+            return self._kinds[points]
+        kinds = self.kinds(np.where(small, points, 0))
+        for point in _distinct(points[~small]):
+            kinds[points == point] = _kind(chr(point))
+        return kinds
+
+    def _learn_nfkc(self, points: list[int]) -> None:
         with self._lock:
-            for point in points.tolist():
+            for point in points:
                 form = unicodedata.normalize("NFKC", chr(point))
                 if len(form) == 1:
                     self._nfkc[point] = ord(form)
@@ -120,24 +120,31 @@ class _Characters:
                     self._expands[point] = True
                 self._seen[point] = True  # last, for readers that do not take the lock
 
+    def _learn_kinds(self, points: list[int]) -> None:
+        with self._lock:
+            for point in points:
+                self._kinds[point] = _kind(chr(point))
+                self._kinded[point] = True
 
-def _kind_table() -> NDArray[np.uint8]:
-    plane = "".join(map(chr, range(_BMP)))
-    kinds = np.full(_BMP, _OTHER, dtype=np.uint8)
-    # From the very patterns of the token rule: one regex pass over the plane takes a few
-    # milliseconds, where a Python call per character takes several times as long.
-    for kind, pattern in ((_LETTER_KIND, LETTER), (_HAN_KIND, f"[{HAN}]"), (_DIGIT_KIND, "[0-9]")):
-        marked = _points(re.sub(pattern, "\0", plane)) == 0
-        marked[0] = False  # NUL itself
-        kinds[marked] = kind
-    return kinds
+
+# The token rule of tagger.text, one character at a time.
+_KINDS = [
+    (_DIGIT_KIND, re.compile("[0-9]")),
+    (_HAN_KIND, re.compile(f"[{HAN}]")),
+    (_LETTER_KIND, re.compile(LETTER)),
+]
 
 
 def _kind(char: str) -> int:
-    for kind, pattern in ((_DIGIT_KIND, "[0-9]"), (_HAN_KIND, f"[{HAN}]"), (_LETTER_KIND, LETTER)):
-        if re.fullmatch(pattern, char):
+    for kind, pattern in _KINDS:
+        if pattern.fullmatch(char):
             return kind
     return _OTHER
+
+
+def _distinct(points: Ints) -> list[int]:
+    # not np.unique: its first call imports numpy.ma, tens of milliseconds of a cold start
+    return sorted(set(points.tolist()))
 
 
 def _points(text: str) -> Ints:
