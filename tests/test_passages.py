@@ -212,3 +212,25 @@ def test_the_jieba_engine_gives_the_same_tokens_in_one_call(
         if line.strip()
     ]
     word_counts_match(texts + EDGES)
+
+
+def test_a_vocabulary_with_an_n_gram_but_not_its_parts_still_counts_it() -> None:
+    # Not what min_df pruning gives (its vocabularies are nested), but a valid vocabulary.
+    spec = FeatureSpec(word_ngrams=None, char_ngrams=(1, 3))
+    names = ["c:卡点值", "c:守", "c:点值守"]
+    vocabulary = {name: column for column, name in enumerate(names)}
+    idf = np.array([1.5, 2.0, 1.0])
+    compiled = CompiledVocabulary(vocabulary, idf, spec, sublinear_tf=True)
+    texts = ["村口卡点值守，卡点值守", "点值守"]
+    expected = tfidf_rows((analyze(t, spec) for t in texts), vocabulary, idf, sublinear_tf=True)
+    np.testing.assert_allclose(
+        dense(compiled.rows(texts), len(names)), dense(expected, len(names)), rtol=0, atol=1e-12
+    )
+
+
+def dense(rows: tuple[np.ndarray, np.ndarray, np.ndarray], n_columns: int) -> np.ndarray:
+    indptr, indices, data = rows
+    matrix = np.zeros((len(indptr) - 1, n_columns))
+    for i in range(len(indptr) - 1):
+        matrix[i, indices[indptr[i] : indptr[i + 1]]] = data[indptr[i] : indptr[i + 1]]
+    return matrix

@@ -13,10 +13,10 @@ from tagger.features import FeatureSpec, analyze, linear_scores, tfidf_rows
 from tagger.text import split_clauses, split_passages, split_sentences
 from tagger.vectorize import CompiledVocabulary, Rows, Windows, can_compile
 
-# A numpy pass takes texts until their units hold this many characters, or this many units:
-# its arrays are a few hundred bytes per character, and 32-bit sort keys need < 2**15 units.
-_SLICE_CHARS = 1 << 17
-_SLICE_UNITS = 1 << 14
+# A numpy pass takes texts until they hold this many characters or units: its arrays take about
+# 200 bytes a character, and larger passes were no faster.
+_SLICE_CHARS = 1 << 15
+_SLICE_UNITS = 1 << 13
 
 
 def pool(

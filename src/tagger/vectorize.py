@@ -164,12 +164,12 @@ class _HashIndex:
     """Distinct non-negative int64 keys to int64 values by open addressing.
 
     A batch lookup is a few numpy gathers, where a binary search (``searchsorted``) takes one
-    random memory access per level; at most a quarter of the slots are used, so most keys are
-    found, or known absent, at the first probe. A slot holds its key and value side by side.
+    random memory access per level; at most half the slots are used, so most keys are found,
+    or known absent, at the first probe. A slot holds its key and value side by side.
     """
 
     def __init__(self, keys: Ints, values: Ints) -> None:
-        bits = max(4, (4 * len(keys)).bit_length())
+        bits = max(4, (2 * len(keys)).bit_length())
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._slots = np.full((1 << bits, 2), -1, dtype=np.int64)
@@ -319,7 +319,7 @@ class CompiledVocabulary:
         self.bmp_columns = self._bmp_table()
         self._lock = threading.Lock()
         self._indexes: tuple[_HashIndex, _HashIndex, dict[str, int]] | None = None
-        self._weights: tuple[Floats, Floats] | None = None  # (coef it was made for, weights)
+        self._nested = False  # see _nested
         number = self.token_ids.get(NUMBER_TOKEN, -1)
         self.number_column = int(self.unigram_columns[number]) if number >= 0 else -1
 
@@ -340,11 +340,10 @@ class CompiledVocabulary:
                     tokens = dict(self.token_ids)
                     tokens.update({_GAP: _GAP_ID, _UNIT_END: _UNIT_END_ID, _WORD: _WORD_ID})
                     tokens[_NUMBER] = self.token_ids.get(NUMBER_TOKEN, _OOV)
-                    self._indexes = (
-                        _HashIndex(self.char_keys, self.char_columns),
-                        _HashIndex(self.bigram_keys, self.bigram_columns),
-                        tokens,
-                    )
+                    chars = _HashIndex(self.char_keys, self.char_columns)
+                    self._nested = _nested(chars, self.char_keys)
+                    bigrams = _HashIndex(self.bigram_keys, self.bigram_columns)
+                    self._indexes = (chars, bigrams, tokens)
         return self._indexes
 
     @staticmethod
@@ -441,8 +440,9 @@ class CompiledVocabulary:
     def _char_features(self, points: Ints, parts: list[tuple[Ints, Ints]]) -> None:
         """Character n-grams inside runs of word characters, each run of digits folded to 0.
 
-        Every n characters in a row are looked up: the vocabulary holds no n-gram with a
-        character outside a run, so one that crosses punctuation or a unit end is not found.
+        Any n characters in a row are looked up: the vocabulary holds no n-gram with a character
+        outside a run, so one that crosses punctuation or a unit end is not found. In a nested
+        vocabulary only n-grams whose two (n-1)-grams were found can be there.
         """
         char_index, _, _ = self._lookups()
         digit = (points >= ord("0")) & (points <= ord("9"))
@@ -454,6 +454,7 @@ class CompiledVocabulary:
         assert self.spec.char_ngrams is not None
         low, high = self.spec.char_ngrams
         code = np.zeros(len(points), dtype=np.int64)
+        shorter: NDArray[np.bool_] | None = None  # where an (n-1)-gram was found
         for n in range(1, high + 1):
             code = code[: len(points) - n + 1] * _BASE + points[n - 1 :] + 1
             if n < low:
@@ -463,10 +464,20 @@ class CompiledVocabulary:
                 columns = self.bmp_columns[np.minimum(points, _BMP - 1)]
                 rare = np.flatnonzero(points >= _BMP - 1)
                 columns[rare] = char_index.get(code[rare])
+                where = np.flatnonzero(columns >= 0)
+                columns = columns[where]
             else:
-                columns = char_index.get(code)
-            found = np.flatnonzero(columns >= 0)
-            parts.append((owner[found], columns[found]))
+                where = (
+                    np.flatnonzero(shorter[:-1] & shorter[1:])
+                    if shorter is not None and self._nested
+                    else np.arange(len(code))
+                )
+                columns = char_index.get(code[where])
+                found = columns >= 0
+                where, columns = where[found], columns[found]
+            parts.append((owner[where], columns))
+            shorter = np.zeros(len(code), dtype=bool)
+            shorter[where] = True
 
     # -- from counts to TF-IDF --------------------------------------------------------------
 
@@ -501,8 +512,7 @@ class CompiledVocabulary:
         added up per window, and corrected where a feature occurs in more than one unit of the
         window or at a boundary: there ``tf`` of the sum is not the sum of ``tf``.
         """
-        weights = self._window_weights(coef)
-        n_labels = weights.shape[0] - 1
+        n_labels = len(coef)
         n = counts.n_units
         tf = self.tf(counts.count)
         # Rows 0 to n - 1 are the units; n + a, 2n + a and 3n + a what a run of units starting
@@ -512,7 +522,7 @@ class CompiledVocabulary:
         multi = (windows.size > 1).any()
         if multi:
             self._shared(counts, tf, terms)
-        sums = terms.sums(4 * n if multi else n, weights)
+        sums = terms.sums(4 * n if multi else n, coef, self.idf)
         start, size = windows.start, windows.size
         totals = sums[start]
         two, three = size >= 2, size >= 3
@@ -526,15 +536,8 @@ class CompiledVocabulary:
         if multi:
             terms = _Terms()
             self._boundaries(counts, windows, terms)
-            totals += terms.sums(len(totals), weights)
+            totals += terms.sums(len(totals), coef, self.idf)
         return totals[:, :n_labels], totals[:, n_labels]
-
-    def _window_weights(self, coef: Floats) -> Floats:
-        """Per label a row of coef * idf, then a row of idf squared (for the norm)."""
-        made = self._weights
-        if made is None or made[0] is not coef:
-            made = self._weights = (coef, np.vstack([coef * self.idf, self.idf * self.idf]))
-        return made[1]
 
     def _shared(self, counts: UnitCounts, tf: Floats, terms: _Terms) -> None:
         """Features in two or three neighbouring units, where tf of the sum is not the sum of tf.
@@ -636,18 +639,34 @@ class _Terms:
         self.linear.append(linear)
         self.square.append(square)
 
-    def sums(self, n_rows: int, weights: Floats) -> Floats:
-        """Per row, ``weights[label, column] * linear`` summed for each label, then for the last
-        row of ``weights`` (idf squared) ``* square``."""
-        sums = np.zeros((n_rows, len(weights)))
-        last = len(weights) - 1
+    def sums(self, n_rows: int, coef: Floats, idf: Floats) -> Floats:
+        """Per row, for each label the sum of ``coef * idf * linear``, then of ``idf² * square``."""
+        sums = np.zeros((n_rows, len(coef) + 1))
         for rows, columns, linear, square in zip(
             self.rows, self.columns, self.linear, self.square, strict=True
         ):
-            for j, row in enumerate(weights):
-                factor = linear if j < last else square
-                sums[:, j] += np.bincount(rows, weights=row[columns] * factor, minlength=n_rows)
+            weight = idf[columns]
+            factor = weight * linear
+            for j, label in enumerate(coef):
+                sums[:, j] += np.bincount(rows, weights=label[columns] * factor, minlength=n_rows)
+            factor = weight * weight * square
+            sums[:, -1] += np.bincount(rows, weights=factor, minlength=n_rows)
         return sums
+
+
+def _nested(index: _HashIndex, keys: Ints) -> bool:
+    """Whether both (n-1)-grams of every character n-gram of the vocabulary are in it too.
+
+    Pruning by document frequency alone keeps this: the characters of a feature in two
+    documents are in those two documents as well.
+    """
+    length = 1 + (keys >= _BASE) + (keys >= _BASE * _BASE)
+    for n in (2, 3):
+        grams = keys[length == n]
+        inner = [grams // _BASE, grams % _BASE ** (n - 1)]  # without the last, the first
+        if any((index.get(part) < 0).any() for part in inner):
+            return False
+    return True
 
 
 def _window_tables(n_units: int, windows: Windows) -> tuple[Ints, Ints]:
