@@ -19,7 +19,7 @@ import tagger
 import tagger.text
 from tagger import Tagger
 from tagger.features import FeatureSpec, analyze, linear_scores, tfidf_rows
-from tagger.text import split_passages, split_sentences, tokenize
+from tagger.text import split_clauses, split_passages, split_sentences, tokenize
 from tagger.vectorize import CompiledVocabulary
 
 from .support import REPO, SHARED_DATA
@@ -234,3 +234,18 @@ def dense(rows: tuple[np.ndarray, np.ndarray, np.ndarray], n_columns: int) -> np
     for i in range(len(indptr) - 1):
         matrix[i, indices[indptr[i] : indptr[i + 1]]] = data[indptr[i] : indptr[i + 1]]
     return matrix
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.lists(PIECES, max_size=30).map("".join), max_size=8))
+def test_clauses_of_a_batch_are_split_clauses_of_each_text(texts: list[str]) -> None:
+    from tagger.vectorize import _clauses
+
+    units, pieces = [], []
+    for text in texts:
+        clauses = split_clauses(text)
+        units += clauses if len(clauses) >= 2 else [text]
+        pieces.append(len(clauses) if len(clauses) >= 2 else 1)
+    joined, counted = _clauses(texts)
+    assert joined == "\0".join(unit.replace("\0", "\x01") for unit in units)
+    assert counted.tolist() == pieces

@@ -10,13 +10,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tagger.features import FeatureSpec, analyze, linear_scores, tfidf_rows
-from tagger.text import split_clauses, split_passages, split_sentences
+from tagger.text import split_passages, split_sentences
 from tagger.vectorize import CompiledVocabulary, Rows, Windows, can_compile
 
-# A numpy pass takes texts until they hold this many characters or units: its arrays take about
-# 200 bytes a character, and larger passes were no faster.
+# A numpy pass takes texts until they hold this many characters: its arrays take about 200
+# bytes a character, and larger passes were no faster.
 _SLICE_CHARS = 1 << 15
-_SLICE_UNITS = 1 << 13
 
 
 def pool(
@@ -97,42 +96,33 @@ class LinearModel:
             return np.zeros((0, labels)), np.zeros((0, labels), dtype=np.int64)
         return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
-    def _slices(self, texts: Sequence[str]) -> Iterator[list[tuple[str, list[str]]]]:
-        """Texts with the pieces their units are made of, a slice at a time (bounded memory)."""
-        part: list[tuple[str, list[str]]] = []
-        chars = units = 0
-        for text in texts:
-            pieces = self._pieces(text)
-            if part and (chars + len(text) > _SLICE_CHARS or units + len(pieces) > _SLICE_UNITS):
-                yield part
-                part, chars, units = [], 0, 0
-            part.append((text, pieces))
+    def _slices(self, texts: Sequence[str]) -> Iterator[Sequence[str]]:
+        """The texts a slice at a time, so that memory holds one numpy pass."""
+        start = chars = 0
+        for i, text in enumerate(texts):
+            if i > start and chars + len(text) > _SLICE_CHARS:
+                yield texts[start:i]
+                start, chars = i, 0
             chars += len(text)
-            units += len(pieces)
-        if part:
-            yield part
+        if start < len(texts):
+            yield texts[start:]
 
-    def _pieces(self, text: str) -> list[str]:
-        """What a text's units are built from: clauses (units are runs of 2 or 3), or units."""
-        if self.pooling == "passages":
-            clauses = split_clauses(text)
-            return clauses if len(clauses) >= 2 else [text]
-        return self.units(text)
-
-    def _unit_scores(
-        self, part: list[tuple[str, list[str]]]
-    ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-        """Decision values of every unit of the texts in ``part``, and each text's first row."""
+    def _unit_scores(self, texts: Sequence[str]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """Decision values of every unit of ``texts``, and the row of each text's first."""
         compiled = self._compiled()
         if compiled is None:
             # Features beyond what compiles: score every unit from its own text.
-            units = [self.units(text) for text, _ in part]
+            units = [self.units(text) for text in texts]
             sizes = np.array([len(u) for u in units], dtype=np.int64)
             scores = self.unpooled_scores([unit for group in units for unit in group])
             return scores, np.cumsum(sizes) - sizes
-        pieces = np.array([len(p) for _, p in part], dtype=np.int64)
+        if self.pooling == "passages":
+            counts, pieces = compiled.clause_counts(texts)
+        else:
+            units = [self.units(text) for text in texts]
+            pieces = np.array([len(u) for u in units], dtype=np.int64)
+            counts = compiled.unit_counts([unit for group in units for unit in group])
         windows, offsets = _windows(pieces, passages=self.pooling == "passages")
-        counts = compiled.unit_counts([piece for _, group in part for piece in group])
         linear, square = compiled.window_sums(counts, windows, self.coef)
         norms = np.sqrt(square)
         scores = linear / np.where(norms > 0, norms, 1.0)[:, None] + self.intercept

@@ -125,7 +125,11 @@ def split_sentences(text: str) -> list[str]:
     return sentences or [text]
 
 
-_CLAUSE = re.compile(r"[^，,；;。！？!?\n]*(?:[，,；;。！？!?\n]+[”’」』）)\"']*|$)")
+# A clause ends after a run of CLAUSE_MARKS and the CLOSING quotes or brackets right after it
+# (tagger.vectorize splits batches by the same two sets).
+CLAUSE_MARKS = "，,；;。！？!?\n"
+CLOSING = "”’」』）)\"'"
+_CLAUSE = re.compile(f"[^{CLAUSE_MARKS}]*(?:[{CLAUSE_MARKS}]+[{CLOSING}]*|$)")
 
 
 def split_clauses(text: str) -> list[str]:

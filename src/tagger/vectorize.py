@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tagger.features import FeatureSpec
-from tagger.text import HAN, LETTER, NUMBER_TOKEN, segmenter
+from tagger.text import CLAUSE_MARKS, CLOSING, HAN, LETTER, NUMBER_TOKEN, segmenter
 
 Rows = tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.float64]]
 Ints = NDArray[np.int64]
@@ -70,6 +70,12 @@ class _Characters:
         self._expands = np.zeros(_BMP, dtype=bool)  # NFKC of the character is longer
         self._kinded = np.zeros(_BMP, dtype=bool)
         self._kinds = np.zeros(_BMP, dtype=np.uint8)
+        self._spaced = np.zeros(_BMP, dtype=bool)
+        self._spaces = np.zeros(_BMP, dtype=bool)
+        self._marks = np.zeros(_BMP, dtype=bool)  # ends a clause
+        self._marks[[ord(c) for c in CLAUSE_MARKS]] = True
+        self._closing = np.zeros(_BMP, dtype=bool)  # closes a clause after its marks
+        self._closing[[ord(c) for c in CLOSING]] = True
 
     def normalized(self, text: str) -> tuple[str, Ints]:
         """``text.normalize`` but for the whitespace folding (no feature sees it), and its points.
@@ -109,6 +115,22 @@ class _Characters:
         for point in _distinct(points[~small]):
             kinds[points == point] = _kind(chr(point))
         return kinds
+
+    def spaces(self, points: Ints) -> NDArray[np.bool_]:
+        """``str.isspace`` of every character (whitespace is all in the Basic Plane)."""
+        small = np.where(points < _BMP, points, 0)
+        fresh = small[~self._spaced[small]]
+        if len(fresh):
+            with self._lock:
+                for point in _distinct(fresh):
+                    self._spaces[point] = chr(point).isspace()
+                    self._spaced[point] = True
+        return self._spaces[small] & (points < _BMP)
+
+    def clause_ends(self, points: Ints) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+        """Characters that end a clause, and closing quotes or brackets."""
+        small = np.where(points < _BMP, points, 0)
+        return self._marks[small], self._closing[small]
 
     def _learn_nfkc(self, points: list[int]) -> None:
         with self._lock:
@@ -164,24 +186,25 @@ class _HashIndex:
     """Distinct non-negative int64 keys to int64 values by open addressing.
 
     A batch lookup is a few numpy gathers, where a binary search (``searchsorted``) takes one
-    random memory access per level; at most half the slots are used, so most keys are found,
-    or known absent, at the first probe. A slot holds its key and value side by side.
+    random memory access per level; at most a quarter of the slots are used, so four keys in
+    five are found, or known absent, at the first probe.
     """
 
     def __init__(self, keys: Ints, values: Ints) -> None:
-        bits = max(4, (2 * len(keys)).bit_length())
+        bits = max(4, (4 * len(keys)).bit_length())
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
-        self._slots = np.full((1 << bits, 2), -1, dtype=np.int64)
+        self._keys = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int64)
         claims = np.full(1 << bits, -1, dtype=np.int64)
         todo, slots = np.arange(len(keys)), self._home(keys)
         while len(todo):
-            free = self._slots[slots, 0] == -1
+            free = self._keys[slots] == -1
             claims[slots[free]] = todo[free]  # of several keys aiming at one slot, one wins
             won = np.zeros(len(todo), dtype=bool)
             won[free] = claims[slots[free]] == todo[free]
-            self._slots[slots[won], 0] = keys[todo[won]]
-            self._slots[slots[won], 1] = values[todo[won]]
+            self._keys[slots[won]] = keys[todo[won]]
+            self._values[slots[won]] = values[todo[won]]
             # Linear probing: the others try the next slot, now taken in any case.
             todo, slots = todo[~won], (slots[~won] + 1) & self._mask
 
@@ -194,18 +217,34 @@ class _HashIndex:
     def get(self, keys: Ints) -> Ints:
         """The value of every key, or -1."""
         slots = self._home(keys)
-        stored = np.take(self._slots, slots, axis=0)
-        found = np.where(stored[:, 0] == keys, stored[:, 1], -1)
-        where = np.flatnonzero((stored[:, 0] != keys) & (stored[:, 0] != -1))
+        stored = self._keys[slots]
+        hit = stored == keys
+        found = np.where(hit, self._values[slots], -1)
+        where = np.flatnonzero(~hit & (stored != -1))
         keys, slots = keys[where], slots[where]
         while len(where):
             slots = (slots + 1) & self._mask
-            stored = np.take(self._slots, slots, axis=0)
-            hit = stored[:, 0] == keys
-            found[where[hit]] = stored[hit, 1]
-            probe = ~hit & (stored[:, 0] != -1)
+            stored = self._keys[slots]
+            hit = stored == keys
+            found[where[hit]] = self._values[slots[hit]]
+            probe = ~hit & (stored != -1)
             where, keys, slots = where[probe], keys[probe], slots[probe]
         return found
+
+
+def _pack16(token: str) -> int:
+    """A token of up to three Basic Plane characters as one integer (-1 for other tokens)."""
+    if len(token) > 3 or any(ord(ch) >= _BMP - 1 for ch in token):
+        return -1
+    return sum((ord(ch) + 1) << (16 * k) for k, ch in enumerate(token))
+
+
+@dataclass(frozen=True, slots=True)
+class _Lookups:
+    chars: _HashIndex  # packed character n-gram -> column
+    bigrams: _HashIndex  # first id * n_tokens + second id -> column
+    tokens: dict[str, int]  # token -> id, placeholders included
+    short_tokens: _HashIndex  # _pack16(token) -> id, for the tokens it packs
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +357,7 @@ class CompiledVocabulary:
     def _finish(self) -> None:
         self.bmp_columns = self._bmp_table()
         self._lock = threading.Lock()
-        self._indexes: tuple[_HashIndex, _HashIndex, dict[str, int]] | None = None
+        self._indexes: _Lookups | None = None
         self._nested = False  # see _nested
         number = self.token_ids.get(NUMBER_TOKEN, -1)
         self.number_column = int(self.unigram_columns[number]) if number >= 0 else -1
@@ -332,18 +371,26 @@ class CompiledVocabulary:
         table[self.char_keys[single] - 1] = self.char_columns[single]
         return table
 
-    def _lookups(self) -> tuple[_HashIndex, _HashIndex, dict[str, int]]:
-        """Hash indexes of character n-grams and word bigrams, and the token map: built once."""
+    def _lookups(self) -> _Lookups:
+        """Hash indexes of n-grams and tokens, built on first use."""
         if self._indexes is None:
             with self._lock:
                 if self._indexes is None:
                     tokens = dict(self.token_ids)
                     tokens.update({_GAP: _GAP_ID, _UNIT_END: _UNIT_END_ID, _WORD: _WORD_ID})
                     tokens[_NUMBER] = self.token_ids.get(NUMBER_TOKEN, _OOV)
+                    short = [(_pack16(t), i) for t, i in tokens.items() if _pack16(t) >= 0]
                     chars = _HashIndex(self.char_keys, self.char_columns)
                     self._nested = _nested(chars, self.char_keys)
-                    bigrams = _HashIndex(self.bigram_keys, self.bigram_columns)
-                    self._indexes = (chars, bigrams, tokens)
+                    self._indexes = _Lookups(
+                        chars=chars,
+                        bigrams=_HashIndex(self.bigram_keys, self.bigram_columns),
+                        tokens=tokens,
+                        short_tokens=_HashIndex(
+                            np.array([k for k, _ in short], dtype=np.int64),
+                            np.array([i for _, i in short], dtype=np.int64),
+                        ),
+                    )
         return self._indexes
 
     @staticmethod
@@ -357,13 +404,16 @@ class CompiledVocabulary:
 
     def unit_counts(self, units: Sequence[str]) -> UnitCounts:
         """Count every feature of every unit, in one pass over the batch."""
-        joined = "\0".join(units)
-        if joined.count("\0") != len(units) - 1:
-            # A unit holds NUL, which ends units here: another control character is the same
-            # to every feature (no word, no token, no whitespace).
-            joined = "\0".join(unit.replace("\0", "\x01") for unit in units)
+        return self._counts(_joined(units), len(units))
+
+    def clause_counts(self, texts: Sequence[str]) -> tuple[UnitCounts, Ints]:
+        """``unit_counts`` of the clauses of each text (``text.split_clauses``), or of the text
+        itself when it has fewer than two; and how many units each text has."""
+        joined, pieces = _clauses(texts)
+        return self._counts(joined, int(pieces.sum())), pieces
+
+    def _counts(self, joined: str, n_units: int) -> UnitCounts:
         text, points = _CHARACTERS.normalized(joined)
-        n_units = len(units)
         ends = np.flatnonzero(points == 0)
         starts = np.concatenate(([0], ends + 1))
         ends = np.concatenate((ends, [len(points)]))
@@ -385,7 +435,7 @@ class CompiledVocabulary:
         one placeholder character for each number, each word of other letters and each unit end
         between them; so one call gives every unit's tokens in order.
         """
-        _, bigram_index, token_map = self._lookups()
+        bigram_index = self._lookups().bigrams
         kind = _CHARACTERS.kinds(points)
         han = kind == _HAN_KIND
         digit = kind == _DIGIT_KIND
@@ -404,8 +454,7 @@ class CompiledVocabulary:
         code[number_start] = ord(_NUMBER)
         code[letter_start] = ord(_WORD)
         code[unit_end] = 0
-        stream = segmenter()(_text(code[han | marked | gap]))
-        ids = np.fromiter(map(token_map.get, stream, repeat(_OOV)), np.int64, len(stream))
+        ids = self._token_ids(code[han | marked | gap])
         if letter_start.any():
             word_starts = np.flatnonzero(letter_start).tolist()
             word_ends = np.flatnonzero(letter & ~np.concatenate((letter[1:], [False]))) + 1
@@ -437,6 +486,29 @@ class CompiledVocabulary:
         last[has] = ids[offsets[has] + per_unit[has] - 1]
         return first, last
 
+    def _token_ids(self, segmented: Ints) -> Ints:
+        """Segment the points in one call; the id of every token (placeholders' ids included).
+
+        A token of up to three characters is found by its characters packed into one integer
+        (``_pack16``), read from ``segmented`` at its offset: no Python call per token but
+        ``len``. Longer tokens are few and looked up by name.
+        """
+        lookups = self._lookups()
+        stream = segmenter()(_text(segmented))
+        lengths = np.fromiter(map(len, stream), np.int64, len(stream))
+        assert lengths.sum() == len(segmented), "segmenter changed its input"
+        starts = np.cumsum(lengths) - lengths
+        padded = np.append(segmented + 1, [0, 0])
+        code = padded[starts]
+        for k in (1, 2):
+            code |= np.where(lengths > k, padded[starts + k], 0) << (16 * k)
+        ids = lookups.short_tokens.get(code)
+        long = np.flatnonzero(lengths > 3)
+        if len(long):
+            words = [stream[i] for i in long.tolist()]
+            ids[long] = np.fromiter(map(lookups.tokens.get, words, repeat(_OOV)), np.int64)
+        return ids
+
     def _char_features(self, points: Ints, parts: list[tuple[Ints, Ints]]) -> None:
         """Character n-grams inside runs of word characters, each run of digits folded to 0.
 
@@ -444,7 +516,7 @@ class CompiledVocabulary:
         outside a run, so one that crosses punctuation or a unit end is not found. In a nested
         vocabulary only n-grams whose two (n-1)-grams were found can be there.
         """
-        char_index, _, _ = self._lookups()
+        char_index = self._lookups().chars
         digit = (points >= ord("0")) & (points <= ord("9"))
         keep = np.ones(len(points), dtype=bool)
         keep[1:] = ~(digit[1:] & digit[:-1])
@@ -616,7 +688,7 @@ class CompiledVocabulary:
     def _bigrams(self, counts: UnitCounts, left: Ints, step: int) -> tuple[Ints, Ints]:
         """The units in ``left`` whose last token and the first of ``step`` units on make a bigram
         of the vocabulary, and its column."""
-        _, bigram_index, _ = self._lookups()
+        bigram_index = self._lookups().bigrams
         a, b = counts.last_token[left], counts.first_token[left + step]
         known = (a >= 0) & (b >= 0)
         columns = bigram_index.get(a[known] * self.n_tokens + b[known])
@@ -652,6 +724,56 @@ class _Terms:
             factor = weight * weight * square
             sums[:, -1] += np.bincount(rows, weights=factor, minlength=n_rows)
         return sums
+
+
+def _joined(texts: Sequence[str]) -> str:
+    """The texts as one string, each ended by NUL (the last one not)."""
+    joined = "\0".join(texts)
+    if joined.count("\0") != len(texts) - 1:
+        # A text holds NUL: another control character is the same to every feature and to the
+        # clause rule (no word, no token, no whitespace, no clause mark).
+        joined = "\0".join(text.replace("\0", "\x01") for text in texts)
+    return joined
+
+
+def _clauses(texts: Sequence[str]) -> tuple[str, Ints]:
+    """``split_clauses`` of every text at once: the units NUL-joined, and units per text.
+
+    A clause ends after a run of clause marks and the closing quotes right after it; blank
+    clauses are dropped, and a text of fewer than two clauses is one unit as it stands.
+    """
+    points = _points(_joined(texts))
+    size = len(points)
+    marks, closing = _CHARACTERS.clause_ends(points)
+    run_ends = np.flatnonzero(marks & ~np.append(marks[1:], False)) + 1
+    open_at = np.flatnonzero(~closing)  # a run of marks ends its clause at the next of these
+    after = np.searchsorted(open_at, run_ends)
+    cuts = np.append(open_at, size)[after]
+    separators = np.flatnonzero(points == 0)
+    # Pieces between cuts, separators (between texts) on their own; the first at 0.
+    bounds = np.sort(np.concatenate(([0], cuts, separators, separators + 1, [size])))
+    bounds = bounds[np.concatenate((bounds[1:] != bounds[:-1], [False]))]
+    piece_end = np.append(bounds[1:], size)
+    is_separator = np.zeros(len(bounds), dtype=bool)
+    is_separator[np.searchsorted(bounds, separators)] = True
+    solid = np.concatenate(([0], np.cumsum(~_CHARACTERS.spaces(points))))
+    kept = (solid[piece_end] > solid[bounds]) & ~is_separator  # not blank
+    text_of = np.cumsum(is_separator) - is_separator  # a separator goes with the text before it
+    per_text = np.bincount(text_of[kept], minlength=len(texts))
+    whole = per_text < 2
+    # Characters of kept clauses, of whole texts, and the separators between texts.
+    unit = np.where(whole[text_of], ~is_separator, kept)
+    keep = np.repeat(unit | is_separator, piece_end - bounds)
+    # A NUL after each kept clause of a split text but its last.
+    last_kept = np.zeros(len(bounds), dtype=bool)
+    split_pieces = np.flatnonzero(kept & ~whole[text_of])
+    last_kept[split_pieces] = np.append(
+        text_of[split_pieces][1:] != text_of[split_pieces][:-1], True
+    )
+    ends = piece_end[split_pieces[~last_kept[split_pieces]]]
+    offsets = np.concatenate(([0], np.cumsum(keep)))
+    units = np.insert(points[keep], offsets[ends], 0)
+    return _text(units), np.where(whole, 1, per_text)
 
 
 def _nested(index: _HashIndex, keys: Ints) -> bool:
