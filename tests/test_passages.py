@@ -171,6 +171,14 @@ def test_without_sublinear_tf_passages_still_match(
     assert_scores_match(model, [*EDGES, "卡点卡点，卡点值守，值守卡点卡点。卡点"])
 
 
+def test_a_loaded_model_that_has_scored_still_pickles(bundled: Tagger) -> None:
+    import pickle
+
+    scores = bundled.decision_function(EDGES)
+    again = pickle.loads(pickle.dumps(bundled))
+    np.testing.assert_array_equal(again.decision_function(EDGES), scores)
+
+
 def test_explain_and_tagging_pool_alike(bundled: Tagger) -> None:
     texts = real_news("dev.jsonl")[:40]
     scores, best = bundled._linear().best_units(texts)

@@ -66,7 +66,7 @@ class _Characters:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._seen = np.zeros(_BMP, dtype=bool)
-        self._nfkc = np.arange(_BMP, dtype=np.int64)  # NFKC of a character, when one character
+        self._nfkc = np.arange(_BMP, dtype=np.int32)  # NFKC of a character, when one character
         self._expands = np.zeros(_BMP, dtype=bool)  # NFKC of the character is longer
         self._kinded = np.zeros(_BMP, dtype=bool)
         self._kinds = np.zeros(_BMP, dtype=np.uint8)
@@ -183,7 +183,7 @@ _CHARACTERS = _Characters()
 
 
 class _HashIndex:
-    """Distinct non-negative int64 keys to int64 values by open addressing.
+    """Distinct non-negative int64 keys to int32 values (columns, token ids) by open addressing.
 
     A batch lookup is a few numpy gathers, where a binary search (``searchsorted``) takes one
     random memory access per level; at most a quarter of the slots are used, so four keys in
@@ -195,7 +195,7 @@ class _HashIndex:
         self._shift = np.uint64(64 - bits)
         self._mask = (1 << bits) - 1
         self._keys = np.full(1 << bits, -1, dtype=np.int64)
-        self._values = np.full(1 << bits, -1, dtype=np.int64)
+        self._values = np.full(1 << bits, -1, dtype=np.int32)  # columns and token ids fit
         claims = np.full(1 << bits, -1, dtype=np.int64)
         todo, slots = np.arange(len(keys)), self._home(keys)
         while len(todo):
@@ -219,7 +219,7 @@ class _HashIndex:
         slots = self._home(keys)
         stored = self._keys[slots]
         hit = stored == keys
-        found = np.where(hit, self._values[slots], -1)
+        found = np.where(hit, self._values[slots], -1).astype(np.int64)
         where = np.flatnonzero(~hit & (stored != -1))
         keys, slots = keys[where], slots[where]
         while len(where):
@@ -361,6 +361,17 @@ class CompiledVocabulary:
         self._nested = False  # see _nested
         number = self.token_ids.get(NUMBER_TOKEN, -1)
         self.number_column = int(self.unigram_columns[number]) if number >= 0 else -1
+
+    def __getstate__(self) -> dict[str, object]:
+        # A lock does not pickle; the indexes are rebuilt on first use, like after loading.
+        state = dict(self.__dict__)
+        del state["_lock"]
+        state.update(_indexes=None, _nested=False)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def _bmp_table(self) -> Ints | None:
         """Column of each single character of the Basic Multilingual Plane, or -1."""
