@@ -254,6 +254,7 @@ def test_clauses_of_a_batch_are_split_clauses_of_each_text(texts: list[str]) -> 
         clauses = split_clauses(text)
         units += clauses if len(clauses) >= 2 else [text]
         pieces.append(len(clauses) if len(clauses) >= 2 else 1)
-    joined, counted = _clauses(texts)
+    points, counted = _clauses(texts)
+    joined = points.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
     assert joined == "\0".join(unit.replace("\0", "\x01") for unit in units)
     assert counted.tolist() == pieces

@@ -77,14 +77,14 @@ class _Characters:
         self._closing = np.zeros(_BMP, dtype=bool)  # closes a clause after its marks
         self._closing[[ord(c) for c in CLOSING]] = True
 
-    def normalized(self, text: str) -> tuple[str, Ints]:
-        """``text.normalize`` but for the whitespace folding (no feature sees it), and its points.
+    def normalized(self, points: Ints) -> tuple[str, Ints]:
+        """``text.normalize`` of the text of ``points`` but for the whitespace folding (which no
+        feature sees): the text and its points.
 
         Replacing a character by its own NFKC form never changes the NFKC of the whole, so the
         text is mapped character by character with a table and then only checked; text that
         fails the check (with combining marks, say) goes through ``unicodedata.normalize``.
         """
-        points = _points(text)
         small = points < _BMP
         fresh = points[small][~self._seen[points[small]]]
         if len(fresh):
@@ -92,10 +92,13 @@ class _Characters:
         longer = ~small
         longer[small] = self._expands[points[small]]
         if longer.any():
+            text = _text(points)
             for point in _distinct(points[longer]):
                 text = text.replace(chr(point), unicodedata.normalize("NFKC", chr(point)))
             points = _points(text)
             small = points < _BMP
+        else:
+            points = points.copy()
         points[small] = self._nfkc[points[small]]
         text = _text(points)
         if not unicodedata.is_normalized("NFKC", text):
@@ -415,15 +418,16 @@ class CompiledVocabulary:
 
     def unit_counts(self, units: Sequence[str]) -> UnitCounts:
         """Count every feature of every unit, in one pass over the batch."""
-        return self._counts(_joined(units), len(units))
+        return self._counts(_points(_joined(units)), len(units))
 
     def clause_counts(self, texts: Sequence[str]) -> tuple[UnitCounts, Ints]:
         """``unit_counts`` of the clauses of each text (``text.split_clauses``), or of the text
         itself when it has fewer than two; and how many units each text has."""
-        joined, pieces = _clauses(texts)
-        return self._counts(joined, int(pieces.sum())), pieces
+        points, pieces = _clauses(texts)
+        return self._counts(points, int(pieces.sum())), pieces
 
-    def _counts(self, joined: str, n_units: int) -> UnitCounts:
+    def _counts(self, joined: Ints, n_units: int) -> UnitCounts:
+        """Counts of the units in the code points ``joined``, each ended by a NUL but the last."""
         text, points = _CHARACTERS.normalized(joined)
         ends = np.flatnonzero(points == 0)
         starts = np.concatenate(([0], ends + 1))
@@ -747,8 +751,9 @@ def _joined(texts: Sequence[str]) -> str:
     return joined
 
 
-def _clauses(texts: Sequence[str]) -> tuple[str, Ints]:
-    """``split_clauses`` of every text at once: the units NUL-joined, and units per text.
+def _clauses(texts: Sequence[str]) -> tuple[Ints, Ints]:
+    """``split_clauses`` of every text at once: the units' code points NUL-joined, and the
+    number of units of each text.
 
     A clause ends after a run of clause marks and the closing quotes right after it; blank
     clauses are dropped, and a text of fewer than two clauses is one unit as it stands.
@@ -784,7 +789,7 @@ def _clauses(texts: Sequence[str]) -> tuple[str, Ints]:
     ends = piece_end[split_pieces[~last_kept[split_pieces]]]
     offsets = np.concatenate(([0], np.cumsum(keep)))
     units = np.insert(points[keep], offsets[ends], 0)
-    return _text(units), np.where(whole, 1, per_text)
+    return units, np.where(whole, 1, per_text)
 
 
 def _nested(index: _HashIndex, keys: Ints) -> bool:
