@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import repeat
+from typing import Generic, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -55,101 +56,38 @@ def _pack(points: Sequence[int]) -> int:
     return code
 
 
-class _Characters:
-    """What NFKC and the token rule do with each character, as lookup tables.
+_Value = TypeVar("_Value", bound=np.generic)
 
-    A character is learnt the first time it is seen (one ``unicodedata.normalize`` call and a
-    few pattern matches), so start-up pays only for the characters of the first batch. The Basic
-    Multilingual Plane is tabulated; rarer characters are looked up each time.
-    """
 
-    def __init__(self) -> None:
+class _PerCharacter(Generic[_Value]):
+    """A property of characters as a table, each character's entry computed the first time it
+    is seen (start-up pays only for the characters of its first batch). The table covers the
+    Basic Multilingual Plane; rarer characters are computed each time."""
+
+    def __init__(self, compute: Callable[[str], int], dtype: type[_Value]) -> None:
+        self._compute = compute
         self._lock = threading.Lock()
-        self._seen = np.zeros(_BMP, dtype=bool)
-        self._nfkc = np.arange(_BMP, dtype=np.int32)  # NFKC of a character, when one character
-        self._expands = np.zeros(_BMP, dtype=bool)  # NFKC of the character is longer
-        self._kinded = np.zeros(_BMP, dtype=bool)
-        self._kinds = np.zeros(_BMP, dtype=np.uint8)
-        self._spaced = np.zeros(_BMP, dtype=bool)
-        self._spaces = np.zeros(_BMP, dtype=bool)
-        self._marks = np.zeros(_BMP, dtype=bool)  # ends a clause
-        self._marks[[ord(c) for c in CLAUSE_MARKS]] = True
-        self._closing = np.zeros(_BMP, dtype=bool)  # closes a clause after its marks
-        self._closing[[ord(c) for c in CLOSING]] = True
+        self._known = np.zeros(_BMP, dtype=bool)
+        self._values = np.zeros(_BMP, dtype=dtype)
 
-    def normalized(self, points: Ints) -> tuple[str, Ints]:
-        """``text.normalize`` of the text of ``points`` but for the whitespace folding (which no
-        feature sees): the text and its points.
-
-        Replacing a character by its own NFKC form never changes the NFKC of the whole, so the
-        text is mapped character by character with a table and then only checked; text that
-        fails the check (with combining marks, say) goes through ``unicodedata.normalize``.
-        """
+    def __call__(self, points: Ints) -> NDArray[_Value]:
         small = points < _BMP
-        fresh = points[small][~self._seen[points[small]]]
-        if len(fresh):
-            self._learn_nfkc(_distinct(fresh))
-        longer = ~small
-        longer[small] = self._expands[points[small]]
-        if longer.any():
-            text = _text(points)
-            for point in _distinct(points[longer]):
-                text = text.replace(chr(point), unicodedata.normalize("NFKC", chr(point)))
-            points = _points(text)
-            small = points < _BMP
-        else:
-            points = points.copy()
-        points[small] = self._nfkc[points[small]]
-        text = _text(points)
-        if not unicodedata.is_normalized("NFKC", text):
-            text = unicodedata.normalize("NFKC", text)
-        text = text.lower()
-        return text, _points(text)
-
-    def kinds(self, points: Ints) -> NDArray[np.uint8]:
-        """The token rule's kind of every character: Chinese, letter, ASCII digit or other."""
-        small = points < _BMP
-        if small.all():
-            fresh = points[~self._kinded[points]]
-            if len(fresh):
-                self._learn_kinds(_distinct(fresh))
-            return self._kinds[points]
-        kinds = self.kinds(np.where(small, points, 0))
-        for point in _distinct(points[~small]):
-            kinds[points == point] = _kind(chr(point))
-        return kinds
-
-    def spaces(self, points: Ints) -> NDArray[np.bool_]:
-        """``str.isspace`` of every character (whitespace is all in the Basic Plane)."""
-        small = np.where(points < _BMP, points, 0)
-        fresh = small[~self._spaced[small]]
+        index = points if small.all() else np.where(small, points, 0)
+        fresh = index[~self._known[index]]
         if len(fresh):
             with self._lock:
                 for point in _distinct(fresh):
-                    self._spaces[point] = chr(point).isspace()
-                    self._spaced[point] = True
-        return self._spaces[small] & (points < _BMP)
+                    self._values[point] = self._compute(chr(point))
+                    self._known[point] = True  # last, for readers that do not take the lock
+        values = self._values[index]
+        for point in _distinct(points[~small]):
+            values[points == point] = self._compute(chr(point))
+        return values
 
-    def clause_ends(self, points: Ints) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-        """Characters that end a clause, and closing quotes or brackets."""
-        small = np.where(points < _BMP, points, 0)
-        return self._marks[small], self._closing[small]
 
-    def _learn_nfkc(self, points: list[int]) -> None:
-        with self._lock:
-            for point in points:
-                form = unicodedata.normalize("NFKC", chr(point))
-                if len(form) == 1:
-                    self._nfkc[point] = ord(form)
-                else:
-                    self._expands[point] = True
-                self._seen[point] = True  # last, for readers that do not take the lock
-
-    def _learn_kinds(self, points: list[int]) -> None:
-        with self._lock:
-            for point in points:
-                self._kinds[point] = _kind(chr(point))
-                self._kinded[point] = True
+def _nfkc_of(char: str) -> int:
+    form = unicodedata.normalize("NFKC", char)
+    return ord(form) if len(form) == 1 else -1
 
 
 # The token rule of tagger.text, one character at a time.
@@ -160,11 +98,40 @@ _KINDS = [
 ]
 
 
-def _kind(char: str) -> int:
+def _kind_of(char: str) -> int:
     for kind, pattern in _KINDS:
         if pattern.fullmatch(char):
             return kind
     return _OTHER
+
+
+_NFKC = _PerCharacter(_nfkc_of, np.int32)  # NFKC of a character when one character, else -1
+_KIND = _PerCharacter(_kind_of, np.uint8)
+_SPACE = _PerCharacter(str.isspace, np.bool_)
+_CLAUSE_MARK = _PerCharacter(lambda char: char in CLAUSE_MARKS, np.bool_)
+_CLOSING = _PerCharacter(lambda char: char in CLOSING, np.bool_)
+
+
+def _normalized(points: Ints) -> tuple[str, Ints]:
+    """``text.normalize`` of the text of ``points`` but for the whitespace folding (which no
+    feature sees): the text and its points.
+
+    Replacing a character by its own NFKC form never changes the NFKC of the whole, so the text
+    is mapped character by character with a table and then only checked; text that fails the
+    check (with combining marks, say) goes through ``unicodedata.normalize``.
+    """
+    forms = _NFKC(points)
+    if (forms < 0).any():  # a form of several characters, such as … for ...
+        text = _text(points)
+        for point in _distinct(points[forms < 0]):
+            text = text.replace(chr(point), unicodedata.normalize("NFKC", chr(point)))
+        points = _points(text)
+        forms = _NFKC(points)  # the characters of an NFKC form are their own forms
+    text = _text(forms.astype(np.int64))
+    if not unicodedata.is_normalized("NFKC", text):
+        text = unicodedata.normalize("NFKC", text)
+    text = text.lower()
+    return text, _points(text)
 
 
 def _distinct(points: Ints) -> list[int]:
@@ -180,9 +147,6 @@ def _points(text: str) -> Ints:
 
 def _text(points: Ints) -> str:
     return points.astype(np.uint32).tobytes().decode("utf-32-le", "surrogatepass")
-
-
-_CHARACTERS = _Characters()
 
 
 class _HashIndex:
@@ -428,7 +392,7 @@ class CompiledVocabulary:
 
     def _counts(self, joined: Ints, n_units: int) -> UnitCounts:
         """Counts of the units in the code points ``joined``, each ended by a NUL but the last."""
-        text, points = _CHARACTERS.normalized(joined)
+        text, points = _normalized(joined)
         ends = np.flatnonzero(points == 0)
         starts = np.concatenate(([0], ends + 1))
         ends = np.concatenate((ends, [len(points)]))
@@ -451,7 +415,7 @@ class CompiledVocabulary:
         between them; so one call gives every unit's tokens in order.
         """
         bigram_index = self._lookups().bigrams
-        kind = _CHARACTERS.kinds(points)
+        kind = _KIND(points)
         han = kind == _HAN_KIND
         digit = kind == _DIGIT_KIND
         letter = kind == _LETTER_KIND
@@ -760,7 +724,7 @@ def _clauses(texts: Sequence[str]) -> tuple[Ints, Ints]:
     """
     points = _points(_joined(texts))
     size = len(points)
-    marks, closing = _CHARACTERS.clause_ends(points)
+    marks, closing = _CLAUSE_MARK(points), _CLOSING(points)
     run_ends = np.flatnonzero(marks & ~np.append(marks[1:], False)) + 1
     open_at = np.flatnonzero(~closing)  # a run of marks ends its clause at the next of these
     after = np.searchsorted(open_at, run_ends)
@@ -772,7 +736,7 @@ def _clauses(texts: Sequence[str]) -> tuple[Ints, Ints]:
     piece_end = np.append(bounds[1:], size)
     is_separator = np.zeros(len(bounds), dtype=bool)
     is_separator[np.searchsorted(bounds, separators)] = True
-    solid = np.concatenate(([0], np.cumsum(~_CHARACTERS.spaces(points))))
+    solid = np.concatenate(([0], np.cumsum(~_SPACE(points))))
     kept = (solid[piece_end] > solid[bounds]) & ~is_separator  # not blank
     text_of = np.cumsum(is_separator) - is_separator  # a separator goes with the text before it
     per_text = np.bincount(text_of[kept], minlength=len(texts))
