@@ -71,8 +71,8 @@ class LinearModel:
     def unpooled_scores(self, texts: Sequence[str]) -> NDArray[np.float64]:
         """Decision values of each text as a whole, from its own TF-IDF row."""
         parts = [
-            linear_scores(self.rows(texts[i : i + 2048]), self.coef, self.intercept)
-            for i in range(0, len(texts), 2048)
+            linear_scores(self.rows(part), self.coef, self.intercept)
+            for part in self._slices(texts)
         ]
         return np.concatenate(parts) if parts else np.zeros((0, len(self.intercept)))
 
