@@ -32,6 +32,7 @@ Floats = NDArray[np.float64]
 _BASE = 1 << 21  # above every code point, so packed n-grams of up to 3 characters fit in int64
 _MAX_CHARS = 3
 _BMP = 1 << 16
+_PACKED = 4  # characters of a token packed into one int64 (see _pack16)
 
 # Character kinds for the token rule of tagger.text.
 _OTHER, _HAN_KIND, _LETTER_KIND, _DIGIT_KIND = 0, 1, 2, 3
@@ -150,7 +151,7 @@ def _text(points: Ints) -> str:
 
 
 class _HashIndex:
-    """Distinct non-negative int64 keys to int32 values (columns, token ids) by open addressing.
+    """Distinct int64 keys (not -1) to int32 values (columns, token ids) by open addressing.
 
     A batch lookup is a few numpy gathers, where a binary search (``searchsorted``) takes one
     random memory access per level; at most a quarter of the slots are used, so four keys in
@@ -199,11 +200,16 @@ class _HashIndex:
         return found
 
 
-def _pack16(token: str) -> int:
-    """A token of up to three Basic Plane characters as one integer (-1 for other tokens)."""
-    if len(token) > 3 or any(ord(ch) >= _BMP - 1 for ch in token):
-        return -1
-    return sum((ord(ch) + 1) << (16 * k) for k, ch in enumerate(token))
+def _pack16(token: str) -> int | None:
+    """A token of up to four Basic Plane characters as one int64; None for other tokens.
+
+    16 bits a character, each plus one so that no token is a longer one's prefix. No lane is
+    all ones (no character is U+FFFF), so no code is -1, the hash index's empty slot.
+    """
+    if len(token) > _PACKED or any(ord(ch) >= _BMP - 1 for ch in token):
+        return None
+    code = sum((ord(ch) + 1) << (16 * k) for k, ch in enumerate(token))
+    return code - (1 << 64) if code >= 1 << 63 else code  # as int64
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,7 +363,8 @@ class CompiledVocabulary:
                     tokens = dict(self.token_ids)
                     tokens.update({_GAP: _GAP_ID, _UNIT_END: _UNIT_END_ID, _WORD: _WORD_ID})
                     tokens[_NUMBER] = self.token_ids.get(NUMBER_TOKEN, _OOV)
-                    short = [(_pack16(t), i) for t, i in tokens.items() if _pack16(t) >= 0]
+                    packed = [(_pack16(t), i) for t, i in tokens.items()]
+                    short = [(code, i) for code, i in packed if code is not None]
                     chars = _HashIndex(self.char_keys, self.char_columns)
                     self._nested = _nested(chars, self.char_keys)
                     self._indexes = _Lookups(
@@ -468,7 +475,7 @@ class CompiledVocabulary:
     def _token_ids(self, segmented: Ints) -> Ints:
         """Segment the points in one call; the id of every token (placeholders' ids included).
 
-        A token of up to three characters is found by its characters packed into one integer
+        A token of up to four characters is found by its characters packed into one integer
         (``_pack16``), read from ``segmented`` at its offset: no Python call per token but
         ``len``. Longer tokens are few and looked up by name.
         """
@@ -477,12 +484,12 @@ class CompiledVocabulary:
         lengths = np.fromiter(map(len, stream), np.int64, len(stream))
         assert lengths.sum() == len(segmented), "segmenter changed its input"
         starts = np.cumsum(lengths) - lengths
-        padded = np.append(segmented + 1, [0, 0])
+        padded = np.append(segmented + 1, np.zeros(_PACKED - 1, np.int64)).astype(np.uint64)
         code = padded[starts]
-        for k in (1, 2):
-            code |= np.where(lengths > k, padded[starts + k], 0) << (16 * k)
-        ids = lookups.short_tokens.get(code)
-        long = np.flatnonzero(lengths > 3)
+        for k in range(1, _PACKED):
+            code |= np.where(lengths > k, padded[starts + k], 0).astype(np.uint64) << (16 * k)
+        ids = lookups.short_tokens.get(code.view(np.int64))
+        long = np.flatnonzero(lengths > _PACKED)
         if len(long):
             words = [stream[i] for i in long.tolist()]
             ids[long] = np.fromiter(map(lookups.tokens.get, words, repeat(_OOV)), np.int64)
