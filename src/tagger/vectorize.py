@@ -32,7 +32,7 @@ Floats = NDArray[np.float64]
 _BASE = 1 << 21  # above every code point, so packed n-grams of up to 3 characters fit in int64
 _MAX_CHARS = 3
 _BMP = 1 << 16
-_PACKED = 4  # characters of a token packed into one int64 (see _pack16)
+_PACKED = 4  # characters of a token packed into one int64 (see _packed)
 
 # Character kinds for the token rule of tagger.text.
 _OTHER, _HAN_KIND, _LETTER_KIND, _DIGIT_KIND = 0, 1, 2, 3
@@ -200,16 +200,28 @@ class _HashIndex:
         return found
 
 
-def _pack16(token: str) -> int | None:
-    """A token of up to four Basic Plane characters as one int64; None for other tokens.
+def _packed(tokens: Sequence[str], points: Ints | None = None) -> tuple[Ints, NDArray[np.bool_]]:
+    """Each token of up to four Basic Plane characters packed into one int64, and which tokens
+    that is; ``points`` are the tokens' characters run together, when already at hand.
 
-    16 bits a character, each plus one so that no token is a longer one's prefix. No lane is
-    all ones (no character is U+FFFF), so no code is -1, the hash index's empty slot.
+    16 bits a character, each plus one so that no token is a longer one's prefix. Tokens with a
+    character from U+FFFE on are left out, so no lane is all ones and no code is -1, the hash
+    index's empty slot.
     """
-    if len(token) > _PACKED or any(ord(ch) >= _BMP - 1 for ch in token):
-        return None
-    code = sum((ord(ch) + 1) << (16 * k) for k, ch in enumerate(token))
-    return code - (1 << 64) if code >= 1 << 63 else code  # as int64
+    lengths = np.fromiter(map(len, tokens), np.int64, len(tokens))
+    if points is None:
+        points = _points("".join(tokens))
+    assert lengths.sum() == len(points), "the tokens are not these characters"
+    starts = np.cumsum(lengths) - lengths
+    padded = np.append(points + 1, np.zeros(_PACKED, np.int64)).astype(np.uint64)
+    code = padded[starts]
+    packs = lengths <= _PACKED
+    for k in range(1, _PACKED):
+        lane = np.where(lengths > k, padded[starts + k], 0)
+        packs &= lane < _BMP - 1
+        code |= lane << np.uint64(16 * k)
+    packs &= (padded[starts] < _BMP - 1) & (lengths > 0)
+    return code.view(np.int64), packs
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +229,7 @@ class _Lookups:
     chars: _HashIndex  # packed character n-gram -> column
     bigrams: _HashIndex  # first id * n_tokens + second id -> column
     tokens: dict[str, int]  # token -> id, placeholders included
-    short_tokens: _HashIndex  # _pack16(token) -> id, for the tokens it packs
+    short_tokens: _HashIndex  # _packed(token) -> id, for the tokens it packs
 
 
 @dataclass(frozen=True, slots=True)
@@ -363,18 +375,15 @@ class CompiledVocabulary:
                     tokens = dict(self.token_ids)
                     tokens.update({_GAP: _GAP_ID, _UNIT_END: _UNIT_END_ID, _WORD: _WORD_ID})
                     tokens[_NUMBER] = self.token_ids.get(NUMBER_TOKEN, _OOV)
-                    packed = [(_pack16(t), i) for t, i in tokens.items()]
-                    short = [(code, i) for code, i in packed if code is not None]
+                    codes, packs = _packed(list(tokens))
+                    ids = np.fromiter(tokens.values(), np.int64, len(tokens))
                     chars = _HashIndex(self.char_keys, self.char_columns)
                     self._nested = _nested(chars, self.char_keys)
                     self._indexes = _Lookups(
                         chars=chars,
                         bigrams=_HashIndex(self.bigram_keys, self.bigram_columns),
                         tokens=tokens,
-                        short_tokens=_HashIndex(
-                            np.array([k for k, _ in short], dtype=np.int64),
-                            np.array([i for _, i in short], dtype=np.int64),
-                        ),
+                        short_tokens=_HashIndex(codes[packs], ids[packs]),
                     )
         return self._indexes
 
@@ -476,20 +485,14 @@ class CompiledVocabulary:
         """Segment the points in one call; the id of every token (placeholders' ids included).
 
         A token of up to four characters is found by its characters packed into one integer
-        (``_pack16``), read from ``segmented`` at its offset: no Python call per token but
+        (``_packed``), read from ``segmented`` at its offset: no Python call per token but
         ``len``. Longer tokens are few and looked up by name.
         """
         lookups = self._lookups()
         stream = segmenter()(_text(segmented))
-        lengths = np.fromiter(map(len, stream), np.int64, len(stream))
-        assert lengths.sum() == len(segmented), "segmenter changed its input"
-        starts = np.cumsum(lengths) - lengths
-        padded = np.append(segmented + 1, np.zeros(_PACKED - 1, np.int64)).astype(np.uint64)
-        code = padded[starts]
-        for k in range(1, _PACKED):
-            code |= np.where(lengths > k, padded[starts + k], 0).astype(np.uint64) << (16 * k)
-        ids = lookups.short_tokens.get(code.view(np.int64))
-        long = np.flatnonzero(lengths > _PACKED)
+        code, packs = _packed(stream, segmented)
+        ids = lookups.short_tokens.get(code)
+        long = np.flatnonzero(~packs)
         if len(long):
             words = [stream[i] for i in long.tolist()]
             ids[long] = np.fromiter(map(lookups.tokens.get, words, repeat(_OOV)), np.int64)
