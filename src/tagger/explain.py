@@ -212,31 +212,21 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int | None = None) -
         raise UsageError("this Tagger is not trained yet: call fit() or use tagger.load()")
     linear = tagger._linear()
     split = [linear.units(t) for t in texts]
-    units = [unit for parts in split for unit in parts]
-    # The arithmetic of LinearModel.scores, kept per passage to see which passage won, and done
-    # in slices as tagging does: the feature rows of every passage of a long paragraph at once
-    # would take hundreds of times its size in memory.
-    scores = linear.unpooled_scores(units)
+    # Pooled as tagging pools (LinearModel.best_units), then the winning passages' rows are
+    # taken apart: each passage's linear score is the sum of its contributions.
+    scores, best = linear.best_units(texts)
     slopes = linear.unit_slopes if linear.unit_slopes is not None else np.zeros(len(tagger.labels_))
-    starts = np.cumsum([0, *map(len, split)])[:-1].tolist()
-    # argmax finds the value np.maximum.reduceat pools to (the first one on ties).
-    n_labels = len(tagger.labels_)
-    winners = [
-        [start + int(np.argmax(scores[start : start + len(parts), j])) for j in range(n_labels)]
-        for start, parts in zip(starts, split, strict=True)
-    ]
-    # Only the winning passages are taken apart, so only their feature rows are built.
-    wanted = sorted({row for rows in winners for row in rows})
-    position = {row: k for k, row in enumerate(wanted)}
-    indptr, indices, data = linear.rows([units[row] for row in wanted])
+    winners = sorted({(i, int(b)) for i, row in enumerate(best) for b in row})
+    row_of = {winner: k for k, winner in enumerate(winners)}
+    indptr, indices, data = linear.rows([split[i][b] for i, b in winners])
     names = _feature_names(tagger)
     explanations = []
-    for text, parts, first, rows in zip(texts, split, starts, winners, strict=True):
+    for i, (text, parts) in enumerate(zip(texts, split, strict=True)):
         labels = []
         for j, label in enumerate(tagger.labels_):
-            row = rows[j]
-            best = row - first
-            cut = slice(indptr[position[row]], indptr[position[row] + 1])
+            passage = int(best[i, j])
+            row = row_of[i, passage]
+            cut = slice(indptr[row], indptr[row + 1])
             columns, values = indices[cut], data[cut]
             coefs = linear.coef[j, columns]
             contributions = coefs * values
@@ -249,7 +239,7 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int | None = None) -
             ]
             threshold = float(tagger.thresholds_[j])
             units_term = -float(slopes[j]) * float(np.log(len(parts)))
-            decision_value = float(scores[row, j]) + units_term
+            decision_value = float(scores[i, j])  # pooled, the correction included
             probability = float(_sigmoid(np.array(decision_value)))
             labels.append(
                 LabelExplanation(
@@ -259,8 +249,8 @@ def explain_many(tagger: Tagger, texts: Sequence[str], top: int | None = None) -
                     threshold=threshold,
                     decided=probability >= threshold,
                     decision_value=decision_value,
-                    passage_index=best,
-                    passage=parts[best],
+                    passage_index=passage,
+                    passage=parts[passage],
                     intercept=float(linear.intercept[j]),
                     up=tuple(listed[: len(up)]),
                     down=tuple(listed[len(up) :]),

@@ -21,9 +21,13 @@ from collections.abc import Callable
 from importlib import resources
 
 _WHITESPACE = re.compile(r"\s+")
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_HAN_RUN = re.compile(f"([{_HAN}]+)")
-_OTHER_TOKEN = re.compile(r"[0-9]+(?:[.,][0-9]+)*%?|[^\W\d_]+")
+# The token rule, shared with the batch tokenizer in tagger.vectorize: runs of these Chinese
+# characters go to the segmenter; a number is digits joined by single "." or ","; a word of
+# other letters is a run of LETTER characters.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+LETTER = r"[^\W\d_]"
+_HAN_RUN = re.compile(f"([{HAN}]+)")
+_OTHER_TOKEN = re.compile(f"[0-9]+(?:[.,][0-9]+)*%?|{LETTER}+")
 NUMBER_TOKEN = "<num>"
 ENGINES = ("rjieba", "jieba")
 
@@ -70,7 +74,7 @@ def engine_name() -> str:
     return name if name in ENGINES else "rjieba"
 
 
-def _segmenter() -> Callable[[str], list[str]]:
+def segmenter() -> Callable[[str], list[str]]:
     """Build the segmenter once per process, lazily, safe to call from several threads."""
     global _cut
     if _cut is None:
@@ -94,7 +98,7 @@ def tokenize(text: str) -> list[str]:
 
 def normalized_tokens(normalized: str) -> list[str]:
     """``tokenize`` for text that ``normalize`` has already been applied to."""
-    cut = _segmenter()
+    cut = segmenter()
     tokens: list[str] = []
     for i, chunk in enumerate(_HAN_RUN.split(normalized)):
         if i % 2:  # odd chunks are the runs of Chinese characters captured by the split
@@ -121,21 +125,36 @@ def split_sentences(text: str) -> list[str]:
     return sentences or [text]
 
 
-_CLAUSE = re.compile(r"[^，,；;。！？!?\n]*(?:[，,；;。！？!?\n]+[”’」』）)\"']*|$)")
+# A clause ends after a run of CLAUSE_MARKS and the CLOSING quotes or brackets right after it
+# (tagger.vectorize splits batches by the same two sets).
+CLAUSE_MARKS = "，,；;。！？!?\n"
+CLOSING = "”’」』）)\"'"
+_CLAUSE = re.compile(f"[^{CLAUSE_MARKS}]*(?:[{CLAUSE_MARKS}]+[{CLOSING}]*|$)")
+
+
+def split_clauses(text: str) -> list[str]:
+    """Split a paragraph after each comma, semicolon or sentence-final mark; drop blank parts.
+
+    A closing quote or bracket stays with the clause it closes.
+
+    >>> split_clauses("村口设卡点，专人值守。”好！")
+    ['村口设卡点，', '专人值守。”', '好！']
+    """
+    return [c for c in _CLAUSE.findall(text) if c.strip()]
 
 
 def split_passages(text: str) -> list[str]:
     """The passages a paragraph is scored by: every run of two and of three consecutive clauses.
 
-    A clause ends at a comma, semicolon or sentence-final mark. A measure is often named in one
-    clause of a long report ("……，高速路口实施全封闭管控。"); a window this short keeps it from
-    being drowned by the rest, while the neighbouring clause keeps enough context to tell a
-    checkpoint from a flood post. A paragraph of one clause is its own only passage.
+    Clauses are cut by ``split_clauses``. A measure is often named in one clause of a long
+    report ("……，高速路口实施全封闭管控。"); a window this short keeps it from being drowned by
+    the rest, while the neighbouring clause keeps enough context to tell a checkpoint from a
+    flood post. A paragraph of one clause is its own only passage.
 
     >>> split_passages("村口设卡点，专人值守，查验健康码。")
     ['村口设卡点，专人值守，', '专人值守，查验健康码。', '村口设卡点，专人值守，查验健康码。']
     """
-    clauses = [c for c in _CLAUSE.findall(text) if c.strip()]
+    clauses = split_clauses(text)
     if len(clauses) < 2:
         return [text]
     pairs = [clauses[i] + clauses[i + 1] for i in range(len(clauses) - 1)]
