@@ -46,12 +46,15 @@ def bigrams(bundled: Tagger) -> list[tuple[str, str]]:
 
 
 def reference(model: Tagger, texts: list[str]) -> np.ndarray:
-    """Each text's best unit, every unit vectorised from its own text (duplicates once)."""
+    """Each text's best unit, every unit vectorised from its own text (duplicates once), less
+    the pooling correction: the label's slope times the log of the number of units."""
     split = {"passages": split_passages, "sentences": split_sentences}.get(
         str(model.pooling), lambda text: [text]
     )
+    slopes = getattr(model, "unit_slopes_", np.zeros(len(model.labels_)))
     best = []
     for text in texts:
+        correction = slopes * np.log(len(split(text)))
         units = list(dict.fromkeys(split(text)))
         rows = tfidf_rows(
             (analyze(unit, model.feature_spec) for unit in units),
@@ -59,7 +62,7 @@ def reference(model: Tagger, texts: list[str]) -> np.ndarray:
             model.idf_,
             sublinear_tf=model.sublinear_tf,
         )
-        best.append(linear_scores(rows, model.coef_, model.intercept_).max(axis=0))
+        best.append(linear_scores(rows, model.coef_, model.intercept_).max(axis=0) - correction)
     return np.array(best).reshape(len(texts), len(model.labels_))
 
 
