@@ -27,6 +27,7 @@ from tagger.page_lines import (
     Rule,
     classify_line,
     ends_sentence,
+    mark_furniture_runs,
     split_lines,
     starts_continuation,
     title_shaped,
@@ -38,8 +39,6 @@ __all__ += ["classify_line", "ends_sentence", "parse_html", "parse_page", "read_
 
 BLOCK_KINDS = ("body", "caption", "heading", "byline", "furniture")
 TAGGABLE_KINDS = frozenset({"body", "caption"})
-# Past a furniture run's start, a long finished paragraph is prose again, not furniture.
-_PROSE_MIN = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,20 +127,6 @@ def _detect_titles(lines: list[Line]) -> None:
             continue
         if _followed_by_body(lines, i, subtitle_allowed=not under_title):
             line.kind, line.level = "heading", 3 if under_title else 2
-
-
-def _mark_furniture_runs(lines: list[Line]) -> None:
-    in_run = False
-    for line in lines:
-        if line.kind == "heading":
-            in_run = False
-        elif line.opens_run:
-            in_run = True
-        elif in_run:
-            if line.kind == "body" and len(line.text) >= _PROSE_MIN and ends_sentence(line.text):
-                in_run = False
-            else:
-                line.kind = "furniture"
 
 
 def _join(parts: list[str]) -> str:
@@ -268,7 +253,7 @@ def parse_page(
     else:
         if not has_headings:
             _detect_titles(lines)
-        _mark_furniture_runs(lines)
+        mark_furniture_runs(lines, heading_ends_run=True)
         blocks = _blocks(lines, layout)
         articles = _articles(blocks, _article_level(blocks), web=False)
     return Page(

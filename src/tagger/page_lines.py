@@ -8,6 +8,7 @@ and ``tagger.web_structure``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -326,3 +327,25 @@ def split_lines(text: str) -> list[Line]:
             blank = True
         pos += len(raw) + 1
     return lines
+
+
+# A line this long that ends a sentence is prose, and ends a run of furniture.
+PROSE_MIN = 40
+
+
+def mark_furniture_runs(lines: Iterable[Line], *, heading_ends_run: bool) -> None:
+    """Type as furniture every line after one that opens a run (相关推荐, 上一篇, ...) until prose.
+
+    On a print page a heading also ends the run: the next article starts there.
+    """
+    in_run = False
+    for line in lines:
+        if heading_ends_run and line.kind == "heading":
+            in_run = False
+        elif line.opens_run:
+            in_run = True
+        elif in_run:
+            if line.kind == "body" and len(line.text) >= PROSE_MIN and ends_sentence(line.text):
+                in_run = False
+            else:
+                line.kind = "furniture"

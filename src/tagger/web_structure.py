@@ -25,7 +25,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tagger.layout import WEB, breaks_mid_sentence
-from tagger.page_lines import Line, ends_sentence, starts_continuation, title_shaped
+from tagger.page_lines import (
+    Line,
+    ends_sentence,
+    mark_furniture_runs,
+    starts_continuation,
+    title_shaped,
+)
 
 __all__ = ["HEADLINE_LEVEL", "ITEM_LEVEL", "SECTION_LEVEL", "WebStructure", "structure_web_page"]
 
@@ -33,8 +39,6 @@ HEADLINE_LEVEL, ITEM_LEVEL, SECTION_LEVEL = 1, 2, 3
 _HEADLINE_MAX = 50
 _EXCLAIMED_MAX = 30
 _HINT_MIN = 6
-# Past a tail's start, a long finished paragraph is prose again, not furniture.
-_PROSE_MIN = 40
 _CAPTION_MAX = 60
 _IMAGE_REASONS = frozenset({"image file name", "markdown image", "image marker"})
 _ITEM = re.compile(r"^(?:【[^】]{1,12}】|[^\s:：，。、]{2,10}[:：])\S")
@@ -77,19 +81,6 @@ def _headline_shaped(text: str) -> bool:
 
 def _normalised(text: str) -> str:
     return "".join(text.split())
-
-
-def _mark_tail(lines: Sequence[Line], lead: int) -> None:
-    # Above the first paragraph, "相关推荐" heads a sidebar, not the page's tail.
-    in_run = False
-    for line in lines[lead:]:
-        if line.opens_run:
-            in_run = True
-        elif in_run:
-            if line.kind == "body" and len(line.text) >= _PROSE_MIN and ends_sentence(line.text):
-                in_run = False
-            else:
-                line.kind = "furniture"
 
 
 def _is_prose(line: Line) -> bool:
@@ -200,7 +191,8 @@ def _signs(lines: Sequence[Line], i: int) -> bool:
 def structure_web_page(lines: Sequence[Line], title_hint: str | None = None) -> WebStructure:
     """Type a web copy's header, captions, sections and tail in place (see the module's doc)."""
     lead = next((i for i, line in enumerate(lines) if _is_prose(line)), len(lines))
-    _mark_tail(lines, lead)
+    # Above the first paragraph, "相关推荐" heads a sidebar, not the page's tail.
+    mark_furniture_runs(lines[lead:], heading_ends_run=False)
     items = _item_headings(lines)
     several = False
     if len(items) >= 2:
